@@ -31,6 +31,11 @@ typedef struct backend_ops {
     /* Fills st[i] for jobs[i]; batches requests (Batch: 100 ids per DescribeJobs). */
     int (*poll)(backend *b, job **jobs, size_t n, backend_status *st, char *err, size_t errlen);
     int (*cancel)(backend *b, job *j, char *err, size_t errlen);
+    /* After a crash between the journal's submit intent and the recorded backend id: finds
+     * the job if the backend has it (Batch: ListJobs by job name, which carries the journal
+     * id j->id) and sets j->backend_id, or leaves it NULL when it was never submitted.
+     * May be NULL: such jobs are then treated as never submitted. */
+    int (*recover)(backend *b, job *j, char *err, size_t errlen);
     /* Saves the job's log tail (Batch: its CloudWatch stream) to path; may be NULL. */
     int (*fetch_log)(backend *b, const job *j, const char *path, char *err, size_t errlen);
     void (*destroy)(backend *b);
