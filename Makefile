@@ -33,7 +33,10 @@ PKGS_UPLOADER := libcurl openssl expat jansson
 PKGS_MONITOR  := libnl-3.0 libnl-route-3.0
 PKGS_ORCH     := yaml-0.1 sqlite3
 PKGCFG        ?= pkg-config
-CPPFLAGS += $(shell $(PKGCFG) --cflags $(PKGS_UPLOADER) $(PKGS_MONITOR) $(PKGS_ORCH) 2>/dev/null)
+# One query per component: the static build's pkg-config knows only the monitor's
+# libraries, and a single query for all would fail and yield no flags at all.
+CPPFLAGS += $(shell $(PKGCFG) --cflags $(PKGS_UPLOADER) $(PKGS_MONITOR) 2>/dev/null)
+CPPFLAGS += $(shell $(PKGCFG) --cflags $(PKGS_ORCH) 2>/dev/null)
 LIBS_UPLOADER := $(shell $(PKGCFG) --libs $(PKGS_UPLOADER) 2>/dev/null) -lpthread
 LIBS_MONITOR  := $(shell $(PKGCFG) --libs $(PKGS_MONITOR) 2>/dev/null)
 LIBS_ORCH     := $(shell $(PKGCFG) --libs $(PKGS_ORCH) 2>/dev/null) -lm
