@@ -62,6 +62,13 @@ $(BUILD)/obj/%.o: %.c
 
 $(foreach c,$(COMPONENTS),$(eval $(LIB_$(c)): $(call objs_of,$(c)) ; @mkdir -p $$(dir $$@); rm -f $$@; $$(AR) rcs $$@ $$^))
 
+# uploader/: the build host's CA bundle compiled in, the TLS fallback for FROM scratch images.
+CA_BUNDLE_SRC ?= /etc/ssl/certs/ca-certificates.crt
+$(BUILD)/gen/ca_bundle.inc: tools/gen_ca_bundle.sh
+	tools/gen_ca_bundle.sh $(CA_BUNDLE_SRC) $@
+$(BUILD)/obj/uploader/ca_embedded.o: $(BUILD)/gen/ca_bundle.inc
+$(BUILD)/obj/uploader/ca_embedded.o: CPPFLAGS += -I$(BUILD)/gen
+
 $(MONITOR_BIN): $(BUILD)/obj/monitor/main.o $(LIB_monitor) $(LIB_uploader) $(LIB_common)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_MONITOR) $(LIBS_UPLOADER) -lm
 

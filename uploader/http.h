@@ -1,0 +1,71 @@
+/* HTTP transfers on libcurl: one http_xfer per request, run alone (http_xfer_perform) or
+ * many at once (http_multi_*). Bodies come from memory or from a range of a file; responses
+ * go to memory or to a file at an offset (only when the status is 2xx: an error body is
+ * always kept in memory so that it can be parsed).
+ *
+ * TLS: the CA bundle is AWS_CA_BUNDLE or SSL_CERT_FILE when set, else the first of the
+ * usual system paths that exists, else the bundle embedded at build time (for FROM scratch
+ * images, where no file exists).
+ *
+ * Ownership: the caller owns the http_xfer; http_xfer_init() allocates its easy handle
+ * (reused across attempts, which keeps the connection), http_xfer_cleanup() frees it. */
+#ifndef UPLOADER_HTTP_H
+#define UPLOADER_HTTP_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/strbuf.h"
+
+typedef struct http_xfer {
+    CURL *easy;
+    /* Request: the caller sets these before http_xfer_prepare(). */
+    const char *method;
+    const char *url;
+    struct curl_slist *headers;   /* owned by the caller */
+    const char *body;             /* memory body, or NULL */
+    size_t body_len;
+    int body_fd;                  /* file body when >= 0 (pread from body_off) */
+    uint64_t body_off;
+    uint64_t body_size;
+    int no_body_response;         /* HEAD */
+    int sink_fd;                  /* 2xx body to this file at sink_off when >= 0 */
+    uint64_t sink_off;
+    long timeout_ms;              /* whole-transfer limit; 0: none (stalls are caught) */
+    /* Response, filled by the transfer. */
+    long status;
+    strbuf resp;                  /* body (or error body when sink_fd is used) */
+    uint64_t sink_written;
+    char etag[256];
+    char request_id[128];
+    char content_range[128];
+    int64_t content_length;       /* -1 when absent */
+    CURLcode curl_rc;
+    char curl_err[CURL_ERROR_SIZE];
+    /* private */
+    uint64_t body_pos;
+    int sink_failed;
+} http_xfer;
+
+void http_xfer_init(http_xfer *x);
+/* Resets the response fields and configures the easy handle for the request fields; 0/-1. */
+int  http_xfer_prepare(http_xfer *x);
+/* Runs a prepared transfer to the end. 0 when an HTTP response arrived (any status), -1 on a
+ * transport error (curl_rc/curl_err say which). */
+int  http_xfer_perform(http_xfer *x);
+/* After a transfer driven by curl multi: fills curl_rc/status from the finished handle. */
+void http_xfer_finish(http_xfer *x, CURLcode rc);
+void http_xfer_cleanup(http_xfer *x);
+
+/* Appends "Name: value" to *list; 0/-1. */
+int http_add_header(struct curl_slist **list, const char *name, const char *value);
+
+/* The CA bundle path in use, or NULL when the embedded bundle is used. */
+const char *http_ca_path(void);
+
+/* The embedded bundle (uploader/ca_embedded.c): PEM text and its length (0: none). */
+extern const char ca_embedded_pem[];
+extern const size_t ca_embedded_pem_len;
+
+#endif
