@@ -25,6 +25,8 @@ typedef struct job {
     char *instance_type;
     char *point_tag;         /* stable readable encoding of the parameter values */
     int replicate;           /* 0-based */
+    int nodes;               /* nodes per run (multi-node); 0: 1 */
+    int gpus;                /* GPUs per node; 0: none */
     char **argv;             /* the command with ARGS expanded; NULL-terminated */
     char **env;              /* extra KEY=VALUE for the job; NULL-terminated, may be NULL */
     char *backend_id;        /* the backend's handle: a PID, container name or Batch job id */
