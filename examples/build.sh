@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the compiled example workloads.
 #   examples/build.sh                      native, into examples/<name>/bin/ (local backend)
+#   examples/build.sh --arch native DIR    native, into DIR/<name>/
 #   examples/build.sh --arch x86_64 DIR    fully static (musl-gcc) into DIR/<name>/, for images
 #   examples/build.sh --arch aarch64 DIR   fully static for ARM64 (aarch64-linux-gnu-gcc)
 # Binaries are written to a temporary name and renamed, so a run that reads them while a
@@ -12,7 +13,7 @@ out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --arch) arch=$2; shift 2 ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) out=$1; shift ;;
   esac
 done
@@ -37,7 +38,7 @@ targets=(
 )
 for t in "${targets[@]}"; do
   read -r name prog src <<<"$t"
-  if [ "$arch" = native ]; then dest=$here/$name/bin; else dest=$out/$name; fi
+  if [ -z "$out" ]; then dest=$here/$name/bin; else dest=$out/$name; fi
   mkdir -p "$dest"
   "$cc" "${CFLAGS[@]}" "${ldflags[@]}" -o "$dest/.$prog.tmp.$$" "$here/$name/$src" -lm
   mv -f "$dest/.$prog.tmp.$$" "$dest/$prog"
