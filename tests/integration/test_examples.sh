@@ -105,6 +105,13 @@ if command -v busybox >/dev/null; then
   check "external_sort's default scratch folder is removed" test -z "$(ls -d "$TMP"/bb/extsort-scratch.* 2>/dev/null)"
 fi
 
+# The GPU example refuses at once, and says why, where there is no GPU.
+if [ ! -x /bin/nvidia-smi ] && [ ! -x /usr/bin/nvidia-smi ]; then
+  env PATH=/usr/bin:/bin sh "$ROOT/examples/gpu_training/runscript.sh" 0.05 256 1 >"$TMP/nogpu.out" 2>&1
+  expect_eq "gpu_training without a GPU: exit status 3" "$?" 3
+  check "gpu_training without a GPU says so" grep -q 'no NVIDIA GPU here' "$TMP/nogpu.out"
+fi
+
 # --- the network example against moto's S3 ----------------------------------------------
 # Data set uploaded with `orchestrate s3 cp`, downloaded by the runscript through the same
 # client, with signature checking on (moto verifies SigV4 after the IAM calls below).
@@ -116,8 +123,7 @@ if command -v moto_server >/dev/null; then
     export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_REGION=us-east-1
     export AWS_ACCESS_KEY_ID=bootstrap AWS_SECRET_ACCESS_KEY=bootstrap
     unset AWS_PROFILE AWS_SESSION_TOKEN
-    aws_iam() { python3 "$ROOT/tests/integration/moto_iam_user.py" "$AWS_ENDPOINT_URL"; }
-    if creds=$(aws_iam); then
+    if creds=$(python3 "$ROOT/tests/integration/moto_iam_user.py" "$AWS_ENDPOINT_URL"); then
       read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY <<<"$creds"
       export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
       python3 "$ROOT/tests/integration/moto_make_bucket.py" "$AWS_ENDPOINT_URL" data-bucket
