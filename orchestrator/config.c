@@ -82,6 +82,7 @@ void config_free(config *c)
     free(c->region);
     free(c->results_url);
     free(c->image);
+    free(c->image_arch);
     free(c->log_group);
     free_strs(c->instance_types, c->n_instance_types);
     free_strs(c->exclude_types, c->n_exclude_types);

@@ -155,6 +155,10 @@ typedef struct config {
      * under OUTPUT/jobs/; batch requires it. */
     char *results_url;
     char *image;                  /* container image (batch, podman, docker) */
+    /* The image's architectures: "x86_64", "arm64" or "multi" (both). Instance types of
+     * another architecture are dropped from the plan (named ones are an error). NULL:
+     * x86_64 (the local backend: this machine's). */
+    char *image_arch;
     char *log_group;              /* CloudWatch log group; default "/aws/batch/job" */
     double job_timeout_seconds;   /* 0: none */
     double stall_timeout_seconds; /* no state/log progress for this long: resubmit; 0: off */

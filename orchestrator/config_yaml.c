@@ -293,6 +293,18 @@ static int k_image(yctx *y, const char *k, const yaml_node_t *v, void *t)
     return get_str(y, v, k, &CFG(t)->image);
 }
 
+static int k_image_arch(yctx *y, const char *k, const yaml_node_t *v, void *t)
+{
+    static const char *const names[] = {"x86_64", "arm64", "multi", "amd64", "aarch64"};
+    static const char *const canon[] = {"x86_64", "arm64", "multi", "x86_64", "arm64"};
+    int i;
+    if (get_enum(y, v, k, names, 5, &i))
+        return -1;
+    free(CFG(t)->image_arch);
+    CFG(t)->image_arch = strdup(canon[i]);
+    return CFG(t)->image_arch ? 0 : yerr(y, v, "out of memory");
+}
+
 static int k_log_group(yctx *y, const char *k, const yaml_node_t *v, void *t)
 {
     return get_str(y, v, k, &CFG(t)->log_group);
@@ -1087,6 +1099,7 @@ static const key_spec top_keys[] = {
     {"region", k_region},
     {"results_url", k_results_url},
     {"image", k_image},
+    {"image_arch", k_image_arch},
     {"log_group", k_log_group},
     {"job_timeout", k_job_timeout},
     {"stall_timeout", k_stall_timeout},

@@ -119,6 +119,13 @@ int journal_job_finish(journal *jn, long long job_id, job_state final_state,
 int journal_job_result(journal *jn, long long job_id, journal_result *r, char *err,
                        size_t errlen);
 
+/* Small per-experiment values (the search's warm-start state, the last proposal round). */
+int journal_kv_set(journal *jn, long long exp_id, const char *key, const char *value,
+                   char *err, size_t errlen);
+/* *value is a new string (caller frees) or NULL when the key is not set. */
+int journal_kv_get(journal *jn, long long exp_id, const char *key, char **value, char *err,
+                   size_t errlen);
+
 /* Counts of the experiment's jobs per state (indexed by job_state, JOB_CANCELLED + 1). */
 int journal_counts(journal *jn, long long exp_id, size_t counts[JOB_CANCELLED + 1],
                    char *err, size_t errlen);
