@@ -53,7 +53,7 @@ LIB_orchestrator := $(BUILD)/liborchestrator.a
 MONITOR_BIN := $(BUILD)/monitor_system
 ORCH_BIN    := $(BUILD)/orchestrate
 
-.PHONY: all static static-arm64 test unit integration fuzz bench install demo images clean distclean check-man
+.PHONY: all static static-arm64 test unit integration fuzz fuzz-bins bench install demo images clean distclean check-man
 all: $(MONITOR_BIN) $(ORCH_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -97,17 +97,28 @@ unit-bins: $(UNIT_BINS)
 #   make BUILD=build/mine SAN=1 unit-bins-monitor
 $(foreach c,$(COMPONENTS),$(eval unit-bins-$(c): $(filter $(BUILD)/tests/$(c)/%,$(UNIT_BINS))))
 
-# `make test` builds everything again with ASan+UBSan in build/san and runs every test.
+# Fuzz targets: tests/fuzz/fuzz_*.c, each linked with every component archive. Built by
+# tests/fuzz/run_fuzz.sh with BUILD=build/fuzz CC=clang and -fsanitize=fuzzer-no-link in OPT.
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-bin/%,$(FUZZ_SRC))
+$(BUILD)/fuzz-bin/%: tests/fuzz/%.c $(LIB_orchestrator) $(LIB_monitor) $(LIB_uploader) $(LIB_common)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(filter %.a,$^) $(ALL_LIBS)
+fuzz-bins: $(FUZZ_BINS)
+
+# `make test` builds the static monitors (the container and qemu tests run them), builds
+# everything again with ASan+UBSan in build/san, runs every test, then the fuzz targets.
 test:
+	$(MAKE) static static-arm64
 	$(MAKE) BUILD=$(BUILD)/san SAN=1 all unit-bins
-	BUILD=$(BUILD)/san tests/run_tests.sh
+	BUILD=$(BUILD)/san tests/run_tests.sh; rc=$$?; tests/fuzz/run_fuzz.sh || rc=1; exit $$rc
 
 unit:
 	$(MAKE) BUILD=$(BUILD)/san SAN=1 all unit-bins
 	BUILD=$(BUILD)/san tests/run_tests.sh --unit-only
 
-# Fully static monitor: dependencies are built once with musl into build/deps-<arch>
-# (cached) by tools/build_static_deps.sh.
+# Fully static monitor: dependencies are built once with musl into a cache outside the
+# clone (~/.cache/monitor_system-deps/<arch>-<hash>) by tools/build_static_deps.sh.
 static:
 	tools/build_static.sh x86_64
 
@@ -129,8 +140,8 @@ demo:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 755 $(MONITOR_BIN) $(ORCH_BIN) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	$(if $(wildcard man/*.1),install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/)
+	$(if $(wildcard man/*.5),install -m 644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/)
 
 clean:
 	rm -rf build/obj build/san build/tests build/*.a $(MONITOR_BIN) $(ORCH_BIN)

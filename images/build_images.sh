@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `make images`: builds with podman what can be built without a registry, all FROM scratch:
+#   localhost/monitor_system:VERSION-amd64   just /monitor_system (build/static)
+#   localhost/monitor_system:VERSION-arm64   just /monitor_system (build/static-arm64)
+#   localhost/monitor_system:VERSION         multi-arch manifest list of the two
+#   localhost/monitor_system:latest-amd64    (and latest-arm64, latest: the same, retagged)
+#   localhost/monitor_system-busybox:VERSION the amd64 monitor + busybox-static as /bin/sh
+# The arm64 image is built only when build/static-arm64/monitor_system exists.
+# IMAGE_REPO changes the repository name (tests use a private one so parallel runs do not
+# collide). The distribution examples in images/examples/ need a registry to pull their
+# bases: images/README.md shows how to build them with podman or docker buildx.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+version=$(cat VERSION 2>/dev/null || echo 0.0.0)
+repo=${IMAGE_REPO:-localhost/monitor_system}
+amd64_bin=${STATIC_BUILD:-build/static}/monitor_system
+arm64_bin=${STATIC_ARM64_BUILD:-build/static-arm64}/monitor_system
+busybox=$(command -v busybox || echo /bin/busybox)
+
+command -v podman >/dev/null || { echo "build_images.sh: podman is missing (tools/install_deps.sh --test)" >&2; exit 1; }
+[ -x "$amd64_bin" ] || { echo "build_images.sh: $amd64_bin is missing: run make static" >&2; exit 1; }
+
+ctx=$(mktemp -d "${TMPDIR:-/tmp}/images.XXXXXX")
+trap 'rm -rf "$ctx"' EXIT
+
+# These machines need podman's config from shared/DESIGN.md ("Containers here"); a machine
+# whose podman already works keeps its own.
+if [ -z "${CONTAINERS_CONF:-}" ] && ! podman info >/dev/null 2>&1; then
+  printf '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' >"$ctx/containers.conf"
+  printf '[storage]\ndriver = "vfs"\nrunroot = "/run/containers/storage"\ngraphroot = "/var/lib/containers/storage"\n' >"$ctx/storage.conf"
+  export CONTAINERS_CONF=$ctx/containers.conf CONTAINERS_STORAGE_CONF=$ctx/storage.conf
+fi
+
+build() {  # tag, containerfile, context, extra podman-build args...
+  local tag=$1 file=$2 dir=$3; shift 3
+  if ! podman build -q -f "$file" -t "$tag" "$@" "$dir" >"$ctx/build.log" 2>&1; then
+    echo "build_images.sh: podman build of $tag failed:" >&2
+    tail -n 20 "$ctx/build.log" >&2
+    exit 1
+  fi
+  echo "built $tag"
+}
+
+mkdir -p "$ctx/bin/amd64" "$ctx/bin/arm64" "$ctx/busybox"
+cp "$amd64_bin" "$ctx/bin/amd64/monitor_system"
+arches=(amd64)
+if [ -x "$arm64_bin" ]; then
+  cp "$arm64_bin" "$ctx/bin/arm64/monitor_system"
+  arches+=(arm64)
+fi
+
+podman manifest rm "$repo:$version" >/dev/null 2>&1 || true
+podman manifest create "$repo:$version" >/dev/null
+for a in "${arches[@]}"; do
+  build "$repo:$version-$a" images/monitor.Containerfile "$ctx/bin" \
+    --arch "$a" --os linux --build-arg TARGETARCH="$a"
+  podman tag "$repo:$version-$a" "$repo:latest-$a"
+  podman manifest add "$repo:$version" "containers-storage:$repo:$version-$a" >/dev/null
+done
+echo "built manifest $repo:$version (${arches[*]})"
+
+cp "$busybox" "$ctx/busybox/busybox"
+build "$repo-busybox:$version" images/busybox.Containerfile "$ctx/busybox" \
+  --build-arg MONITOR_IMAGE="$repo:$version-amd64"
+podman tag "$repo-busybox:$version" "$repo-busybox:latest"
