@@ -244,6 +244,8 @@ int http_xfer_prepare(http_xfer *x)
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, x->timeout_ms);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "monitor-system-uploader/" MONITOR_VERSION);
+    /* The path was signed as sent: curl must not squash "/../" or "/./" in S3 keys. */
+    curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
     /* Signed requests must reach the host they were signed for. */
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     set_tls(e);

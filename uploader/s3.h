@@ -17,11 +17,13 @@ typedef struct s3_client s3_client;
 
 typedef struct s3_options {
     aws_session_options session;
-    int path_style;         /* 1 path-style, 0 virtual-hosted, -1 auto (path-style for
-                               custom endpoints and bucket names with dots) */
+    int path_style;         /* 0 auto (path-style for custom endpoints, bucket names with
+                               dots, or the profile's s3.addressing_style = path),
+                               1 path-style, 2 virtual-hosted */
     int parallel;           /* concurrent part transfers; 0: 8 */
     uint64_t part_size;     /* multipart part size; 0: chosen (>= 8 MiB, <= 10,000 parts) */
     uint64_t multipart_threshold; /* files at least this big go multipart; 0: 16 MiB */
+    int max_keys;           /* ListObjectsV2 page size; 0: 1000 (tests use small pages) */
 } s3_options;
 
 typedef struct s3_url {      /* s3://bucket/key/prefix */
@@ -64,8 +66,7 @@ typedef int (*s3_list_cb)(const s3_object_info *obj, void *ud);
 int s3_list(s3_client *c, const char *bucket, const char *prefix, s3_list_cb cb, void *ud,
             aws_error *err);
 
-/* 0 and *info filled (strings owned by the client until the next call), or -1; a missing
- * object is -1 with err->http_status == 404. */
+/* 0 and *size filled, or -1; a missing object is -1 with err->http_status == 404. */
 int s3_head(s3_client *c, const char *bucket, const char *key, uint64_t *size,
             aws_error *err);
 int s3_delete(s3_client *c, const char *bucket, const char *key, aws_error *err);
