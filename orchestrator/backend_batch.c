@@ -1,0 +1,788 @@
+/* The AWS Batch backend: submit (array jobs for replicates), poll (DescribeJobs, 100 ids per
+ * call, backing off while nothing changes), cancel (TerminateJob), recover (ListJobs by job
+ * name) and fetch_log (CloudWatch Logs). See backend_batch.h for how a job reaches its
+ * container. */
+#include "orchestrator/backend_batch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "orchestrator/batch_names.h"
+#include "orchestrator/cloudwatch_logs.h"
+#include "orchestrator/instance_types.h"
+#include "uploader/digest.h"
+
+#define ARRAY_MAX 10000
+#define FINGERPRINT_TAG "orchestrate-fingerprint"
+#define KILL_REASON "orchestrate kill"
+/* Poll back-off: the interval doubles while no job changes state, and resets on a change. */
+#define POLL_MIN_SECONDS 1.0
+#define POLL_MAX_SECONDS 30.0
+
+typedef struct jobdef_entry {
+    char name[BATCH_NAME_MAX];
+    char *arn;
+} jobdef_entry;
+
+typedef struct status_entry {
+    char *id;
+    backend_status st;
+} status_entry;
+
+typedef struct batch_be {
+    const config *cfg;            /* borrowed: outlives the backend */
+    aws_session *aws;
+    jobdef_entry *defs;
+    size_t n_defs;
+    status_entry *cache;          /* the last poll's answers, sorted by id */
+    size_t n_cache;
+    double poll_interval;
+    double next_poll_at;          /* mono_seconds() */
+    batch_backend_stats stats;
+} batch_be;
+
+static void set_err(char *err, size_t errlen, const char *what, const aws_error *e)
+{
+    if (e->code[0])
+        snprintf(err, errlen, "%s: %s: %s", what, e->code, e->message);
+    else
+        snprintf(err, errlen, "%s: %s", what, e->message);
+}
+
+/* ---- sizing and grouping (pure) -------------------------------------------------------- */
+
+int batch_container_size(const char *instance_type, int gpus, double *vcpus,
+                         long long *memory_mib, char *err, size_t errlen)
+{
+    const instance_type_info *t = instance_type_lookup(instance_type);
+    if (!t) {
+        snprintf(err, errlen, "instance type %s is not in the built-in table: its vCPUs and "
+                 "memory are unknown", instance_type);
+        return -1;
+    }
+    long long mem = (long long)t->memory_mib;
+    long long keep = mem / 16 > 256 ? mem / 16 : 256;
+    *vcpus = t->vcpus;
+    *memory_mib = mem > keep * 2 ? mem - keep : mem / 2;
+    if (gpus > t->gpus) {
+        snprintf(err, errlen, "instance type %s has %d GPUs, %d asked for", instance_type,
+                 t->gpus, gpus);
+        return -1;
+    }
+    return 0;
+}
+
+char *batch_point_url(const job *j)
+{
+    if (!j->result_url)
+        return NULL;
+    char tail[32];
+    snprintf(tail, sizeof tail, "/%d/", j->replicate);
+    size_t n = strlen(j->result_url), t = strlen(tail);
+    if (n <= t || strcmp(j->result_url + n - t, tail) != 0)
+        return NULL;
+    return strndup(j->result_url, n - t + 1);
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+size_t batch_array_run(job *const *jobs, size_t n)
+{
+    if (n == 0)
+        return 0;
+    const job *first = jobs[0];
+    char *point = batch_point_url(first);
+    if (!point || first->nodes > 1) {
+        free(point);
+        return 1;
+    }
+    size_t k = 1;
+    for (; k < n && k < ARRAY_MAX; k++) {
+        const job *j = jobs[k];
+        if (j->id != first->id + (long long)k || j->replicate != first->replicate + (int)k ||
+            !same_str(j->instance_type, first->instance_type) ||
+            !same_str(j->point_tag, first->point_tag) || j->nodes != first->nodes ||
+            j->gpus != first->gpus)
+            break;
+        char *p = batch_point_url(j);
+        int same = same_str(p, point);
+        free(p);
+        if (!same)
+            break;
+    }
+    free(point);
+    return k;
+}
+
+/* ---- string lists ------------------------------------------------------------------------ */
+
+/* Name/value pairs whose strings are either borrowed or owned by the list. */
+typedef struct kv_list {
+    batch_kv *v;
+    size_t n, cap;
+    char **owned;
+    size_t n_owned;
+} kv_list;
+
+static void kv_free(kv_list *l)
+{
+    for (size_t i = 0; i < l->n_owned; i++)
+        free(l->owned[i]);
+    free(l->owned);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int kv_own(kv_list *l, char *s)
+{
+    char **o = realloc(l->owned, (l->n_owned + 1) * sizeof *o);
+    if (!o) {
+        free(s);
+        return -1;
+    }
+    l->owned = o;
+    l->owned[l->n_owned++] = s;
+    return 0;
+}
+
+/* Adds NAME=VALUE, replacing an earlier NAME (later sources win: job env over config env
+ * over the orchestrator's variables). */
+static int kv_set(kv_list *l, const char *name, const char *value)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i].name, name) == 0) {
+            l->v[i].value = value;
+            return 0;
+        }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        batch_kv *v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n].name = name;
+    l->v[l->n].value = value;
+    l->n++;
+    return 0;
+}
+
+static int kv_set_int(kv_list *l, const char *name, long long value)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", value);
+    char *s = strdup(buf);
+    if (!s || kv_own(l, s) != 0)
+        return -1;
+    return kv_set(l, name, s);
+}
+
+/* "KEY=VALUE" strings (NULL-terminated when n is (size_t)-1). */
+static int kv_set_assignments(kv_list *l, char *const *env, size_t n)
+{
+    for (size_t i = 0; env && (n == (size_t)-1 ? env[i] != NULL : i < n); i++) {
+        const char *eq = strchr(env[i], '=');
+        if (!eq || eq == env[i])
+            continue;
+        char *name = strndup(env[i], (size_t)(eq - env[i]));
+        if (!name || kv_own(l, name) != 0 || kv_set(l, name, eq + 1) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The job's environment; point_url non-NULL makes it an array job's (replicate from the
+ * array index). */
+static int job_environment(const config *cfg, const job *j, const char *point_url, kv_list *l)
+{
+    int rc = 0;
+    rc |= kv_set(l, "MONITOR_RESULT_URL", point_url ? point_url : j->result_url);
+    rc |= kv_set(l, "MONITOR_INSTANCE_TYPE", j->instance_type);
+    rc |= kv_set(l, "ORCH_EXPERIMENT", j->experiment ? j->experiment : cfg->experiment);
+    rc |= kv_set(l, "ORCH_POINT_TAG", j->point_tag);
+    if (point_url)
+        rc |= kv_set_int(l, "ORCH_ARRAY_REPLICATE_BASE", j->replicate);
+    else
+        rc |= kv_set_int(l, "ORCH_REPLICATE", j->replicate);
+    if (rc == 0)
+        rc = kv_set_assignments(l, cfg->env, cfg->n_env);
+    if (rc == 0)
+        rc = kv_set_assignments(l, j->env, (size_t)-1);
+    return rc;
+}
+
+/* monitor_system's arguments for the job (borrowed strings; caller frees the array only).
+ * with_url 0 for array jobs, whose children get their URL from the environment. */
+static const char **job_command(const config *cfg, const job *j, int with_url, size_t *n)
+{
+    size_t argc = 0;
+    while (j->argv && j->argv[argc])
+        argc++;
+    const char **v = calloc(cfg->n_monitor_args + argc + 8, sizeof *v);
+    if (!v)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < cfg->n_monitor_args; i++)
+        v[k++] = cfg->monitor_args[i];
+    v[k++] = "--instance-type";
+    v[k++] = j->instance_type;
+    if (with_url && j->result_url) {
+        v[k++] = "--result-url";
+        v[k++] = j->result_url;
+    }
+    v[k++] = "--cmd";
+    for (size_t i = 0; i < argc; i++)
+        v[k++] = j->argv[i];
+    *n = k;
+    return v;
+}
+
+/* ---- job definitions ----------------------------------------------------------------------- */
+
+static void placeholder_name(size_t i, char out[16])
+{
+    snprintf(out, 16, "c%03u", (unsigned)(i % 1000));  /* argc <= 999 */
+}
+
+/* Fills the definition for (type, nodes, gpus, argc); the placeholder strings live in
+ * holders (argc entries of 24 bytes) owned by the caller. */
+static int describe_definition(const config *cfg, const char *type, int nodes, int gpus,
+                               int argc, batch_job_definition *d, const char **cmd,
+                               char (*holders)[24], char *err, size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    if (batch_container_size(type, gpus, &d->container.vcpus, &d->container.memory_mib, err,
+                             errlen) != 0)
+        return -1;
+    d->multinode = cfg->batch.pinning == BATCH_PIN_MNP || nodes > 1;
+    d->num_nodes = nodes > 1 ? nodes : 1;
+    d->container.image = cfg->image;
+    d->container.gpus = gpus;
+    d->container.job_role_arn = cfg->batch.job_role_arn;
+    d->container.execution_role_arn = cfg->batch.execution_role_arn;
+    d->container.instance_type = type;
+    for (int i = 0; i < argc; i++) {
+        char name[16];
+        placeholder_name((size_t)i, name);
+        snprintf(holders[i], 24, "Ref::%s", name);
+        cmd[i] = holders[i];
+    }
+    if (argc > 0) {
+        d->container.command = cmd;
+        d->container.n_command = (size_t)argc;
+    }
+    if (cfg->job_timeout_seconds > 0) {
+        /* AWS rejects attempt durations under 60 s */
+        double t = cfg->job_timeout_seconds < 60 ? 60 : cfg->job_timeout_seconds;
+        d->timeout_seconds = t > 2147483647.0 ? 2147483647 : (int)(t + 0.5);
+    }
+    d->retry_attempts = cfg->batch.retry_attempts > 0 ? cfg->batch.retry_attempts : 1;
+    return 0;
+}
+
+int batch_ensure_job_definition(aws_session *s, const config *cfg, const char *instance_type,
+                                int nodes, int gpus, int argc, char **arn, char *err,
+                                size_t errlen)
+{
+    *arn = NULL;
+    if (argc < 0 || argc > 999) {
+        snprintf(err, errlen, "a command of %d arguments is too long for a Batch definition",
+                 argc);
+        return -1;
+    }
+    char name[BATCH_NAME_MAX];
+    batch_jobdef_name(cfg, instance_type, nodes, gpus, argc, name);
+    const char **cmd = calloc((size_t)argc + 1, sizeof *cmd);
+    char (*holders)[24] = calloc((size_t)argc + 1, sizeof *holders);
+    batch_job_definition d;
+    int rc = -1;
+    if (!cmd || !holders) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (describe_definition(cfg, instance_type, nodes, gpus, argc, &d, cmd, holders, err,
+                            errlen) != 0)
+        goto out;
+    d.name = name;
+    /* The fingerprint of the content decides whether an ACTIVE revision can be reused:
+     * RegisterJobDefinition would add a revision on every run otherwise. */
+    char *body = batch_build_register_job_definition(&d);
+    if (!body) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    char fp[65];
+    sha256_hex(body, strlen(body), fp);
+    free(body);
+    fp[20] = '\0';
+    aws_error e;
+    if (batch_find_job_definition(s, name, FINGERPRINT_TAG, fp, arn, &e) != 0) {
+        set_err(err, errlen, "DescribeJobDefinitions", &e);
+        goto out;
+    }
+    if (*arn) {
+        rc = 0;
+        goto out;
+    }
+    batch_kv tag = { FINGERPRINT_TAG, fp };
+    d.tags = &tag;
+    d.n_tags = 1;
+    if (batch_register_job_definition(s, &d, arn, &e) != 0) {
+        set_err(err, errlen, "RegisterJobDefinition", &e);
+        goto out;
+    }
+    log_info("registered job definition %s", *arn);
+    rc = 0;
+out:
+    free(cmd);
+    free(holders);
+    return rc;
+}
+
+/* The cached ARN for (type, nodes, gpus, argc), registering it on first use. */
+static const char *job_definition_for(batch_be *be, const char *type, int nodes, int gpus,
+                                      int argc, char *err, size_t errlen)
+{
+    char name[BATCH_NAME_MAX];
+    batch_jobdef_name(be->cfg, type, nodes, gpus, argc, name);
+    for (size_t i = 0; i < be->n_defs; i++)
+        if (strcmp(be->defs[i].name, name) == 0)
+            return be->defs[i].arn;
+    jobdef_entry *nd = realloc(be->defs, (be->n_defs + 1) * sizeof *nd);
+    if (!nd) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    be->defs = nd;
+    char *arn = NULL;
+    be->stats.register_calls++;
+    if (batch_ensure_job_definition(be->aws, be->cfg, type, nodes, gpus, argc, &arn, err,
+                                    errlen) != 0)
+        return NULL;
+    memcpy(nd[be->n_defs].name, name, sizeof name);
+    nd[be->n_defs].arn = arn;
+    be->n_defs++;
+    return arn;
+}
+
+/* ---- submit ---------------------------------------------------------------------------------- */
+
+static int uses_mnp(const config *cfg, const job *j)
+{
+    return cfg->batch.pinning == BATCH_PIN_MNP || j->nodes > 1;
+}
+
+/* Submits jobs[0..count) as one job (count 1) or one array job; sets their backend ids. */
+static int submit_group(batch_be *be, job **jobs, size_t count, char *err, size_t errlen)
+{
+    const config *cfg = be->cfg;
+    job *first = jobs[0];
+    int mnp = uses_mnp(cfg, first);
+    char *point_url = count > 1 ? batch_point_url(first) : NULL;
+    size_t n_cmd = 0;
+    const char **cmd = job_command(cfg, first, count == 1, &n_cmd);
+    kv_list env = { 0 }, params = { 0 };
+    char (*names)[16] = calloc(n_cmd + 1, sizeof *names);
+    char *job_id = NULL;
+    int rc = -1;
+    if (!cmd || !names || (count > 1 && !point_url) ||
+        job_environment(cfg, first, point_url, &env) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    const char *def = job_definition_for(be, first->instance_type, first->nodes, first->gpus,
+                                         mnp ? (int)n_cmd : 0, err, errlen);
+    if (!def)
+        goto out;
+    char name[BATCH_NAME_MAX], queue[BATCH_NAME_MAX];
+    batch_job_name(cfg, first->id, (int)count, name);
+    batch_queue_name(cfg, first->instance_type, queue);
+    batch_submit s = {
+        .job_name = name, .job_queue = queue, .job_definition = def,
+        .array_size = count > 1 ? (int)count : 0,
+        .env = env.v, .n_env = env.n, .multinode = mnp,
+        .num_nodes = mnp && first->nodes > 1 ? first->nodes : 0,
+    };
+    if (mnp) {
+        for (size_t i = 0; i < n_cmd; i++) {
+            placeholder_name(i, names[i]);
+            if (kv_set(&params, names[i], cmd[i]) != 0) {
+                snprintf(err, errlen, "out of memory");
+                goto out;
+            }
+        }
+        s.parameters = params.v;
+        s.n_parameters = params.n;
+    } else {
+        s.command = cmd;
+        s.n_command = n_cmd;
+    }
+    aws_error e;
+    be->stats.submit_calls++;
+    if (batch_submit_job(be->aws, &s, &job_id, &e) != 0) {
+        set_err(err, errlen, "SubmitJob", &e);
+        goto out;
+    }
+    for (size_t i = 0; i < count; i++) {
+        char id[256];
+        if (count > 1)
+            snprintf(id, sizeof id, "%s:%zu", job_id, i);
+        else
+            snprintf(id, sizeof id, "%s", job_id);
+        char *copy = strdup(id);
+        if (!copy) {
+            snprintf(err, errlen, "out of memory");
+            goto out;   /* the earlier ones keep their ids; the caller sees how many */
+        }
+        free(jobs[i]->backend_id);
+        jobs[i]->backend_id = copy;
+    }
+    log_debug("submitted %s (%zu job%s) to %s", name, count, count > 1 ? "s" : "", queue);
+    rc = 0;
+out:
+    free(job_id);
+    free(names);
+    free(cmd);
+    free(point_url);
+    kv_free(&env);
+    kv_free(&params);
+    return rc;
+}
+
+static int be_submit(backend *b, job **jobs, size_t n, size_t *accepted, char *err,
+                        size_t errlen)
+{
+    batch_be *be = b->self;
+    *accepted = 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t k = uses_mnp(be->cfg, jobs[i]) ? 1 : batch_array_run(jobs + i, n - i);
+        if (submit_group(be, jobs + i, k, err, errlen) != 0)
+            return -1;
+        i += k;
+        *accepted = i;
+    }
+    return 0;
+}
+
+/* ---- poll -------------------------------------------------------------------------------------- */
+
+static job_state map_status(batch_job_status s, const char *reason)
+{
+    switch (s) {
+    case BATCH_SUBMITTED: case BATCH_PENDING: case BATCH_RUNNABLE:
+        return JOB_SUBMITTED;
+    case BATCH_STARTING: case BATCH_RUNNING:
+        return JOB_RUNNING;
+    case BATCH_SUCCEEDED:
+        return JOB_SUCCEEDED;
+    case BATCH_FAILED:
+        return reason && strncmp(reason, KILL_REASON, strlen(KILL_REASON)) == 0
+                   ? JOB_CANCELLED : JOB_FAILED;
+    default:
+        return JOB_SUBMITTED;
+    }
+}
+
+static void fill_status(const batch_job_info *ji, backend_status *st)
+{
+    memset(st, 0, sizeof *st);
+    st->state = map_status(ji->status, ji->status_reason);
+    st->exit_code = ji->exit_code;
+    /* Batch marks a job SUCCEEDED only for exit status 0; moto reports no exit codes. */
+    if (st->state == JOB_SUCCEEDED && st->exit_code < 0)
+        st->exit_code = 0;
+    st->created_at = ji->created_at;
+    st->started_at = ji->started_at;
+    st->stopped_at = ji->stopped_at;
+    if (ji->status_reason)
+        snprintf(st->reason, sizeof st->reason, "%s", ji->status_reason);
+}
+
+static int cmp_status_entry(const void *a, const void *b)
+{
+    return strcmp(((const status_entry *)a)->id, ((const status_entry *)b)->id);
+}
+
+static const status_entry *cache_find(const batch_be *be, const char *id)
+{
+    if (!id || !be->n_cache)
+        return NULL;
+    status_entry key = { .id = (char *)id };
+    return bsearch(&key, be->cache, be->n_cache, sizeof key, cmp_status_entry);
+}
+
+static void cache_clear(batch_be *be)
+{
+    for (size_t i = 0; i < be->n_cache; i++)
+        free(be->cache[i].id);
+    free(be->cache);
+    be->cache = NULL;
+    be->n_cache = 0;
+}
+
+/* Serves a poll from the last answers while the back-off interval runs: 1 when every job
+ * was found there. */
+static int poll_from_cache(const batch_be *be, job **jobs, size_t n, backend_status *st)
+{
+    if (mono_seconds() >= be->next_poll_at)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!cache_find(be, jobs[i]->backend_id))
+            return 0;
+    for (size_t i = 0; i < n; i++)
+        st[i] = cache_find(be, jobs[i]->backend_id)->st;
+    return 1;
+}
+
+/* Replaces the cache by this poll's answers; returns 1 when some job's state changed. */
+static int cache_store(batch_be *be, job **jobs, size_t n, const backend_status *st)
+{
+    int changed = 0;
+    status_entry *nc = calloc(n + 1, sizeof *nc);
+    size_t k = 0;
+    for (size_t i = 0; nc && i < n; i++) {
+        if (!jobs[i]->backend_id)
+            continue;
+        const status_entry *old = cache_find(be, jobs[i]->backend_id);
+        if (!old || old->st.state != st[i].state)
+            changed = 1;
+        if (!(nc[k].id = strdup(jobs[i]->backend_id)))
+            break;
+        nc[k].st = st[i];
+        k++;
+    }
+    cache_clear(be);
+    if (nc) {
+        qsort(nc, k, sizeof *nc, cmp_status_entry);
+        be->cache = nc;
+        be->n_cache = k;
+    }
+    return changed || !nc;
+}
+
+static int cmp_info_id(const void *a, const void *b)
+{
+    return strcmp(((const batch_job_info *)a)->job_id, ((const batch_job_info *)b)->job_id);
+}
+
+static int be_poll(backend *b, job **jobs, size_t n, backend_status *st, char *err,
+                      size_t errlen)
+{
+    batch_be *be = b->self;
+    if (n == 0 || poll_from_cache(be, jobs, n, st))
+        return 0;
+    const char **ids = calloc(n, sizeof *ids);
+    if (!ids) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t n_ids = 0;
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i]->backend_id)
+            ids[n_ids++] = jobs[i]->backend_id;
+    batch_job_info *v = NULL;
+    size_t nv = 0;
+    aws_error e;
+    int rc = batch_describe_jobs(be->aws, ids, n_ids, &v, &nv, &be->stats.describe_calls, &e);
+    free(ids);
+    if (rc != 0) {
+        set_err(err, errlen, "DescribeJobs", &e);
+        batch_job_info_free(v, nv);
+        return -1;
+    }
+    qsort(v, nv, sizeof *v, cmp_info_id);
+    for (size_t i = 0; i < n; i++) {
+        batch_job_info key = { .job_id = jobs[i]->backend_id };
+        const batch_job_info *ji =
+            key.job_id ? bsearch(&key, v, nv, sizeof key, cmp_info_id) : NULL;
+        if (ji) {
+            fill_status(ji, &st[i]);
+        } else {
+            memset(&st[i], 0, sizeof st[i]);
+            st[i].state = JOB_FAILED;
+            st[i].exit_code = -1;
+            snprintf(st[i].reason, sizeof st[i].reason, "AWS Batch does not know job %s",
+                     jobs[i]->backend_id ? jobs[i]->backend_id : "(none)");
+        }
+    }
+    batch_job_info_free(v, nv);
+    int changed = cache_store(be, jobs, n, st);
+    be->poll_interval = changed ? POLL_MIN_SECONDS
+                                : (be->poll_interval * 2 > POLL_MAX_SECONDS
+                                       ? POLL_MAX_SECONDS : be->poll_interval * 2);
+    be->next_poll_at = mono_seconds() + be->poll_interval;
+    return 0;
+}
+
+/* ---- cancel, recover, logs ------------------------------------------------------------------- */
+
+static int be_cancel(backend *b, job *j, char *err, size_t errlen)
+{
+    batch_be *be = b->self;
+    if (!j->backend_id)
+        return 0;
+    aws_error e;
+    be->stats.terminate_calls++;
+    /* TerminateJob also cancels a job that has not started yet. */
+    if (batch_terminate_job(be->aws, j->backend_id, KILL_REASON, &e) != 0) {
+        set_err(err, errlen, "TerminateJob", &e);
+        return -1;
+    }
+    be->next_poll_at = 0;   /* the next poll should see it */
+    return 0;
+}
+
+static int be_recover(backend *b, job *j, char *err, size_t errlen)
+{
+    batch_be *be = b->self;
+    char queue[BATCH_NAME_MAX], filter[BATCH_NAME_MAX];
+    batch_queue_name(be->cfg, j->instance_type, queue);
+    batch_job_name_filter(be->cfg, filter);
+    batch_list_query q = { .job_queue = queue, .name_filter = filter };
+    batch_job_summary *v = NULL;
+    size_t n = 0;
+    aws_error e;
+    be->stats.list_calls++;
+    if (batch_list_jobs(be->aws, &q, &v, &n, &e) != 0) {
+        set_err(err, errlen, "ListJobs", &e);
+        batch_job_summary_free(v, n);
+        return -1;
+    }
+    /* The newest submission that covers the journal id wins (a resubmission is newer). */
+    const batch_job_summary *best = NULL;
+    long long best_first = 0;
+    int best_count = 0;
+    for (size_t i = 0; i < n; i++) {
+        long long first;
+        int count;
+        if (batch_job_name_parse(be->cfg, v[i].job_name, &first, &count) != 0)
+            continue;
+        if (j->id < first || j->id >= first + count)
+            continue;
+        if (!best || v[i].created_at > best->created_at) {
+            best = &v[i];
+            best_first = first;
+            best_count = count;
+        }
+    }
+    int rc = 0;
+    if (best) {
+        char id[256];
+        if (best_count > 1)
+            snprintf(id, sizeof id, "%s:%lld", best->job_id, j->id - best_first);
+        else
+            snprintf(id, sizeof id, "%s", best->job_id);
+        free(j->backend_id);
+        j->backend_id = strdup(id);
+        if (!j->backend_id) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        }
+    }
+    batch_job_summary_free(v, n);
+    return rc;
+}
+
+static int be_fetch_log(backend *b, const job *j, const char *path, char *err,
+                           size_t errlen)
+{
+    batch_be *be = b->self;
+    if (!j->backend_id) {
+        snprintf(err, errlen, "job %lld was never submitted: no log", j->id);
+        return -1;
+    }
+    const char *ids[] = { j->backend_id };
+    batch_job_info *v = NULL;
+    size_t nv = 0;
+    aws_error e;
+    if (batch_describe_jobs(be->aws, ids, 1, &v, &nv, &be->stats.describe_calls, &e) != 0) {
+        set_err(err, errlen, "DescribeJobs", &e);
+        batch_job_info_free(v, nv);
+        return -1;
+    }
+    int rc = -1;
+    if (nv == 0 || !v[0].log_stream_name) {
+        snprintf(err, errlen, "job %s has no CloudWatch log stream", j->backend_id);
+    } else {
+        const char *group = be->cfg->log_group && *be->cfg->log_group ? be->cfg->log_group
+                                                                      : "/aws/batch/job";
+        rc = cwl_save_stream_tail(be->aws, group, v[0].log_stream_name, path, &e);
+        if (rc != 0)
+            set_err(err, errlen, "GetLogEvents", &e);
+    }
+    batch_job_info_free(v, nv);
+    return rc;
+}
+
+static void be_destroy(backend *b)
+{
+    if (!b)
+        return;
+    batch_be *be = b->self;
+    if (be) {
+        for (size_t i = 0; i < be->n_defs; i++)
+            free(be->defs[i].arn);
+        free(be->defs);
+        cache_clear(be);
+        aws_session_free(be->aws);
+        free(be);
+    }
+    free(b);
+}
+
+static const backend_ops batch_ops = {
+    .name = "batch",
+    .submit = be_submit,
+    .poll = be_poll,
+    .cancel = be_cancel,
+    .recover = be_recover,
+    .fetch_log = be_fetch_log,
+    .destroy = be_destroy,
+};
+
+void backend_batch_stats(const backend *b, batch_backend_stats *out)
+{
+    const batch_be *be = b->self;
+    *out = be->stats;
+}
+
+backend *backend_batch_new(const config *cfg, char *err, size_t errlen)
+{
+    if (!cfg->image || !*cfg->image) {
+        snprintf(err, errlen, "the batch backend needs `image` in the config");
+        return NULL;
+    }
+    if (!cfg->results_url || strncmp(cfg->results_url, "s3://", 5) != 0) {
+        snprintf(err, errlen, "the batch backend needs an s3:// `results_url` in the config");
+        return NULL;
+    }
+    backend *b = calloc(1, sizeof *b);
+    batch_be *be = calloc(1, sizeof *be);
+    if (!b || !be) {
+        free(b);
+        free(be);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    be->cfg = cfg;
+    be->poll_interval = POLL_MIN_SECONDS;
+    aws_session_options opt = { .region = cfg->region };
+    aws_error e;
+    if (aws_session_new(&opt, &be->aws, &e) != 0) {
+        set_err(err, errlen, "AWS session", &e);
+        free(be);
+        free(b);
+        return NULL;
+    }
+    b->ops = &batch_ops;
+    b->self = be;
+    return b;
+}

@@ -1,0 +1,55 @@
+/* The AWS Batch backend (backend_batch_new() is declared in backend.h). This header holds
+ * what setup and the tests share with it: how a job definition is sized and how jobs are
+ * grouped into array jobs.
+ *
+ * How jobs reach their container (the image's ENTRYPOINT is monitor_system):
+ *   command     = [monitor_args..., --instance-type T, --result-url URL, --cmd, argv...]
+ *                 (--result-url is left out for array jobs: see below)
+ *   environment = MONITOR_RESULT_URL, MONITOR_INSTANCE_TYPE, ORCH_EXPERIMENT, ORCH_POINT_TAG,
+ *                 ORCH_REPLICATE, the config's env and the job's env.
+ *   queue-per-type: a point's consecutive replicates become ONE array job; every child gets
+ *                 MONITOR_RESULT_URL = the point's directory and ORCH_ARRAY_REPLICATE_BASE,
+ *                 and monitor_system derives its replicate (common/batch_array.h). Children
+ *                 are tracked as "ARRAYID:INDEX".
+ *   mnp:          one SubmitJob per job (Batch has no arrays of multi-node jobs). The
+ *                 definition's command is Ref::cNNN placeholders filled from the job's
+ *                 parameters (moto ignores nodeOverrides; AWS honours both), and the
+ *                 environment goes in nodeOverrides. */
+#ifndef ORCHESTRATOR_BACKEND_BATCH_H
+#define ORCHESTRATOR_BACKEND_BATCH_H
+
+#include <stddef.h>
+
+#include "orchestrator/backend.h"
+#include "orchestrator/batch_api.h"
+#include "orchestrator/config.h"
+
+/* The container size for a job on instance type T: every vCPU, the memory less what the
+ * ECS agent and OS keep (max(256 MiB, 1/16)), GPUs as asked. 0, or -1 when T is not in the
+ * built-in table (err says so). */
+int batch_container_size(const char *instance_type, int gpus, double *vcpus,
+                         long long *memory_mib, char *err, size_t errlen);
+
+/* How many of jobs[0..n) starting at jobs[0] can be one array job: same instance type and
+ * point, nodes <= 1, consecutive journal ids and replicates, result URLs POINT_DIR/REP/.
+ * At most 10,000 (Batch's limit). Always >= 1 for n >= 1. */
+size_t batch_array_run(job *const *jobs, size_t n);
+/* The point directory of a job's result URL (the URL without its last "REP/"), caller frees;
+ * NULL when the URL does not end in the job's replicate. */
+char *batch_point_url(const job *j);
+
+/* API calls this backend made, for `make bench` and the tests. */
+typedef struct batch_backend_stats {
+    size_t submit_calls, describe_calls, register_calls, list_calls, terminate_calls;
+} batch_backend_stats;
+void backend_batch_stats(const backend *b, batch_backend_stats *out);
+
+/* Finds or registers the job definition for (instance type, nodes, gpus, argc), reusing an
+ * ACTIVE revision whose content fingerprint tag matches. *arn is owned by the caller.
+ * Used by the backend (lazily) and by `orchestrate setup`. argc: 0 for a container
+ * definition, the command length for an mnp one. */
+int batch_ensure_job_definition(aws_session *s, const config *cfg, const char *instance_type,
+                                int nodes, int gpus, int argc, char **arn, char *err,
+                                size_t errlen);
+
+#endif

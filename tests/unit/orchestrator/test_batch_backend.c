@@ -1,0 +1,159 @@
+/* The Batch backend's pure parts: resource names, job-name round trips, container sizing
+ * and the grouping of replicates into array jobs (orchestrator/backend_batch.c,
+ * orchestrator/batch_names.c). */
+#include <stdlib.h>
+
+#include "orchestrator/backend_batch.h"
+#include "orchestrator/batch_names.h"
+#include "tests/unit/unit.h"
+
+static config make_config(batch_pinning pin)
+{
+    config c;
+    memset(&c, 0, sizeof c);
+    c.experiment = "primes demo";
+    c.batch.pinning = pin;
+    return c;
+}
+
+TEST(names_queue_per_type)
+{
+    config c = make_config(BATCH_PIN_QUEUE_PER_TYPE);
+    char out[BATCH_NAME_MAX];
+    batch_queue_name(&c, "c5.large", out);
+    CHECK_STR(out, "orchestrate-c5-large");
+    batch_ce_name(&c, "c5.large", out);
+    CHECK_STR(out, "orchestrate-c5-large");
+    c.batch.name_prefix = "bench";
+    batch_queue_name(&c, "m6g.xlarge", out);
+    CHECK_STR(out, "bench-m6g-xlarge");
+    batch_jobdef_name(&c, "p3.2xlarge", 2, 1, 0, out);
+    CHECK_STR(out, "bench-p3-2xlarge-n2-g1");
+    batch_jobdef_name(&c, "c5.large", 1, 0, 0, out);
+    CHECK_STR(out, "bench-c5-large");
+}
+
+TEST(names_mnp)
+{
+    config c = make_config(BATCH_PIN_MNP);
+    char out[BATCH_NAME_MAX];
+    batch_queue_name(&c, "c5.large", out);
+    CHECK_STR(out, "orchestrate-queue");
+    batch_ce_name(&c, "c5.large", out);
+    CHECK_STR(out, "orchestrate-ce");
+    c.batch.job_queue = "my-queue";
+    batch_queue_name(&c, "c5.large", out);
+    CHECK_STR(out, "my-queue");
+    batch_jobdef_name(&c, "c5.large", 1, 0, 7, out);
+    CHECK_STR(out, "orchestrate-c5-large-a7");
+}
+
+TEST(job_names_round_trip)
+{
+    config c = make_config(BATCH_PIN_QUEUE_PER_TYPE);
+    char out[BATCH_NAME_MAX];
+    long long first = 0;
+    int count = 0;
+    batch_job_name(&c, 42, 1, out);
+    CHECK_STR(out, "primes-demo_j42");
+    CHECK_INT(batch_job_name_parse(&c, out, &first, &count), 0);
+    CHECK_INT(first, 42);
+    CHECK_INT(count, 1);
+    batch_job_name(&c, 7, 3, out);
+    CHECK_STR(out, "primes-demo_j7_n3");
+    CHECK_INT(batch_job_name_parse(&c, out, &first, &count), 0);
+    CHECK_INT(first, 7);
+    CHECK_INT(count, 3);
+    batch_job_name_filter(&c, out);
+    CHECK_STR(out, "primes-demo_j*");
+    CHECK_INT(batch_job_name_parse(&c, "other_j7", &first, &count), -1);
+    CHECK_INT(batch_job_name_parse(&c, "primes-demo_j", &first, &count), -1);
+    CHECK_INT(batch_job_name_parse(&c, "primes-demo_j7x", &first, &count), -1);
+    CHECK_INT(batch_job_name_parse(&c, "primes-demo_j7_n1", &first, &count), -1);
+    CHECK_INT(batch_job_name_parse(&c, "primes-demo_j7_n", &first, &count), -1);
+    CHECK_INT(batch_job_name_parse(&c, NULL, &first, &count), -1);
+    /* a long experiment name still makes a valid (<= 128) job name */
+    char longexp[300];
+    memset(longexp, 'x', sizeof longexp - 1);
+    longexp[sizeof longexp - 1] = '\0';
+    c.experiment = longexp;
+    batch_job_name(&c, 123456789, 10000, out);
+    CHECK(strlen(out) <= 128);
+    CHECK_INT(batch_job_name_parse(&c, out, &first, &count), 0);
+    CHECK_INT(count, 10000);
+}
+
+TEST(container_size)
+{
+    double vcpus = 0;
+    long long mem = 0;
+    char err[256];
+    CHECK_INT(batch_container_size("c5.large", 0, &vcpus, &mem, err, sizeof err), 0);
+    CHECK_NEAR(vcpus, 2, 0);
+    CHECK(mem > 3000 && mem < 4096);   /* 4 GiB less what the agent keeps */
+    CHECK_INT(batch_container_size("c5.large", 1, &vcpus, &mem, err, sizeof err), -1);
+    CHECK(strstr(err, "GPU") != NULL);
+    CHECK_INT(batch_container_size("nonesuch.huge", 0, &vcpus, &mem, err, sizeof err), -1);
+    CHECK(strstr(err, "nonesuch.huge") != NULL);
+}
+
+static job mk(long long id, const char *type, const char *tag, int rep)
+{
+    job j;
+    memset(&j, 0, sizeof j);
+    j.id = id;
+    j.instance_type = (char *)type;
+    j.point_tag = (char *)tag;
+    j.replicate = rep;
+    j.nodes = 1;
+    static char urls[16][128];
+    snprintf(urls[id % 16], sizeof urls[0], "s3://b/p/e/%s/%s/%d/", type, tag, rep);
+    j.result_url = urls[id % 16];
+    return j;
+}
+
+TEST(array_grouping)
+{
+    job v[7] = {
+        mk(1, "c5.large", "n=1", 0), mk(2, "c5.large", "n=1", 1), mk(3, "c5.large", "n=1", 2),
+        mk(4, "c5.large", "n=2", 0), mk(5, "m5.large", "n=2", 0), mk(7, "m5.large", "n=2", 1),
+        mk(8, "m5.large", "n=2", 2),
+    };
+    job *p[7];
+    for (int i = 0; i < 7; i++)
+        p[i] = &v[i];
+    CHECK_INT(batch_array_run(p, 7), 3);       /* replicates 0..2 of one point */
+    CHECK_INT(batch_array_run(p + 3, 4), 1);   /* the next job is another type */
+    CHECK_INT(batch_array_run(p + 4, 3), 1);   /* ids 5, 7: not consecutive */
+    CHECK_INT(batch_array_run(p + 5, 2), 2);
+    CHECK_INT(batch_array_run(p, 2), 2);
+    CHECK_INT(batch_array_run(p, 0), 0);
+    v[1].nodes = 2;                            /* multi-node jobs are never arrays */
+    CHECK_INT(batch_array_run(p, 3), 1);
+    v[1].nodes = 1;
+    v[1].result_url = "s3://b/elsewhere/1/";
+    CHECK_INT(batch_array_run(p, 3), 1);
+}
+
+TEST(point_url)
+{
+    job j = mk(1, "c5.large", "n=1", 12);
+    char *u = batch_point_url(&j);
+    CHECK_STR(u, "s3://b/p/e/c5.large/n=1/");
+    free(u);
+    j.result_url = "s3://b/p/e/c5.large/n=1/3/";
+    CHECK(batch_point_url(&j) == NULL);
+    j.result_url = NULL;
+    CHECK(batch_point_url(&j) == NULL);
+}
+
+int main(void)
+{
+    RUN(names_queue_per_type);
+    RUN(names_mnp);
+    RUN(job_names_round_trip);
+    RUN(container_size);
+    RUN(array_grouping);
+    RUN(point_url);
+    return unit_done();
+}
