@@ -1,0 +1,40 @@
+/* monitor_system: runs a workload as a well-behaved PID 1 (or subreaper), samples what it
+ * uses, and leaves timeseries.csv, summary.json and its logs in S3 or a directory. See
+ * man/monitor_system.1. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "monitor/options.h"
+#include "monitor/run.h"
+
+#if __has_include("uploader/s3_cli.h")
+#include "uploader/s3_cli.h"
+#define HAVE_S3_CLI 1
+#endif
+
+int main(int argc, char **argv)
+{
+    log_init("monitor_system", LOG_INFO);
+    if (argc >= 2 && strcmp(argv[1], "upload") == 0) {
+#ifdef HAVE_S3_CLI
+        return s3_cli_upload(argc - 1, argv + 1);
+#else
+        log_error("this build has no upload command");
+        return 2;
+#endif
+    }
+    monitor_options o;
+    int r = monitor_options_parse(argc, argv, &o);
+    if (r != 0) {
+        monitor_options_free(&o);
+        return r > 0 ? 0 : 2;
+    }
+    if (o.verbosity < 0)
+        log_init("monitor_system", LOG_WARN);
+    else if (o.verbosity > 0)
+        log_init("monitor_system", LOG_DEBUG);
+    int code = monitor_run(&o);
+    monitor_options_free(&o);
+    return code;
+}

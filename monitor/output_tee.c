@@ -1,0 +1,96 @@
+#include "monitor/output_tee.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+struct output_tee {
+    int read_fd;
+    int echo_fd;
+    int log_fd;
+    int echo_broken;   /* the monitor's own stream went away: keep logging only */
+    char buf[65536];
+};
+
+int output_tee_open(const char *log_path, int echo_fd, output_tee **out, int *child_fd)
+{
+    output_tee *t = calloc(1, sizeof *t);
+    if (!t)
+        return -1;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        free(t);
+        return -1;
+    }
+    t->log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (t->log_fd < 0) {
+        int e = errno;
+        close(p[0]);
+        close(p[1]);
+        free(t);
+        errno = e;
+        return -1;
+    }
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    t->read_fd = p[0];
+    t->echo_fd = echo_fd;
+    *child_fd = p[1];
+    *out = t;
+    return 0;
+}
+
+int output_tee_fd(const output_tee *t) { return t->read_fd; }
+
+static void write_all(int fd, const char *p, size_t n, int *broken)
+{
+    while (n && !*broken) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN) { /* a non-blocking terminal that is full: drop, not stall */
+                return;
+            }
+            *broken = 1;
+            return;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+int output_tee_pump(output_tee *t)
+{
+    if (t->read_fd < 0)
+        return 1;
+    /* bounded, so a chatty workload cannot starve sampling and signal handling */
+    for (int round = 0; round < 16; round++) {
+        ssize_t n = read(t->read_fd, t->buf, sizeof t->buf);
+        if (n > 0) {
+            int log_broken = 0;
+            write_all(t->log_fd, t->buf, (size_t)n, &log_broken);
+            write_all(t->echo_fd, t->buf, (size_t)n, &t->echo_broken);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return 0;
+        close(t->read_fd); /* EOF, or an error that will not go away */
+        t->read_fd = -1;
+        return 1;
+    }
+    return 0;
+}
+
+void output_tee_close(output_tee *t)
+{
+    if (!t)
+        return;
+    if (t->read_fd >= 0)
+        close(t->read_fd);
+    if (t->log_fd >= 0)
+        close(t->log_fd);
+    free(t);
+}

@@ -1,0 +1,376 @@
+#include "monitor/sample_proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "monitor/procfs_parse.h"
+
+enum membership { M_UNKNOWN = 0, M_IN, M_OUT };
+
+typedef struct pentry {
+    pid_t pid;
+    pid_t ppid;
+    unsigned char member;
+    unsigned char dead;     /* its descriptors went stale: the process is gone */
+    int stat_fd, io_fd;
+    proc_io_fields io;      /* last values read */
+} pentry;
+
+#define MAX_EXCLUDED 8
+
+struct proc_tree {
+    pid_t root;
+    pid_t excluded[MAX_EXCLUDED];
+    size_t n_excluded;
+    int proc_fd;                 /* /proc, kept open and re-read with getdents64 */
+    pentry *cur, *next;          /* sorted by pid; swapped after each pass */
+    size_t n_cur, cap;
+    long ticks;                  /* clock ticks per second */
+    long page_size;
+    proc_io_fields dead_io;      /* bytes of tree processes that are gone */
+    double reaped_user, reaped_system;
+    proc_tree_totals last;       /* for monotonic clamping */
+    char dents[32768];
+    char buf[4096];
+};
+
+struct linux_dirent64_ {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+int proc_tree_open(pid_t root, proc_tree **out)
+{
+    proc_tree *t = calloc(1, sizeof *t);
+    if (!t)
+        return -1;
+    t->root = root;
+    t->ticks = sysconf(_SC_CLK_TCK);
+    if (t->ticks <= 0)
+        t->ticks = 100;
+    t->page_size = sysconf(_SC_PAGESIZE);
+    if (t->page_size <= 0)
+        t->page_size = 4096;
+    t->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (t->proc_fd < 0) {
+        free(t);
+        return -1;
+    }
+    t->cap = 256;
+    t->cur = calloc(t->cap, sizeof *t->cur);
+    t->next = calloc(t->cap, sizeof *t->next);
+    if (!t->cur || !t->next) {
+        proc_tree_close(t);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
+static void close_entry(pentry *e)
+{
+    if (e->stat_fd >= 0)
+        close(e->stat_fd);
+    if (e->io_fd >= 0)
+        close(e->io_fd);
+    e->stat_fd = e->io_fd = -1;
+}
+
+void proc_tree_close(proc_tree *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n_cur; i++)
+        close_entry(&t->cur[i]);
+    if (t->proc_fd >= 0)
+        close(t->proc_fd);
+    free(t->cur);
+    free(t->next);
+    free(t);
+}
+
+void proc_tree_exclude(proc_tree *t, pid_t pid)
+{
+    if (t->n_excluded < MAX_EXCLUDED)
+        t->excluded[t->n_excluded++] = pid;
+}
+
+void proc_tree_add_reaped(proc_tree *t, const struct rusage *ru)
+{
+    t->reaped_user += (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6;
+    t->reaped_system += (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
+}
+
+static pentry *find(pentry *arr, size_t n, pid_t pid)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (arr[mid].pid == pid)
+            return &arr[mid];
+        if (arr[mid].pid < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static int grow(proc_tree *t)
+{
+    size_t cap = t->cap * 2;
+    pentry *a = realloc(t->cur, cap * sizeof *a);
+    if (!a)
+        return -1;
+    t->cur = a;
+    pentry *b = realloc(t->next, cap * sizeof *b);
+    if (!b)
+        return -1;
+    t->next = b;
+    t->cap = cap;
+    return 0;
+}
+
+static int parse_pid(const char *name, pid_t *pid)
+{
+    if (*name < '1' || *name > '9')
+        return -1;
+    long v = 0;
+    for (const char *s = name; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = v * 10 + (*s - '0');
+        if (v > 0x7fffffff)
+            return -1;
+    }
+    *pid = (pid_t)v;
+    return 0;
+}
+
+/* Reads a kept /proc file from its start into t->buf; length or -1. */
+static ssize_t pread_buf(proc_tree *t, int fd)
+{
+    ssize_t n = pread(fd, t->buf, sizeof t->buf - 1, 0);
+    if (n >= 0)
+        t->buf[n] = '\0';
+    return n;
+}
+
+static int open_at_proc(proc_tree *t, pid_t pid, const char *file)
+{
+    char path[48];
+    snprintf(path, sizeof path, "%d/%s", (int)pid, file);
+    return openat(t->proc_fd, path, O_RDONLY | O_CLOEXEC);
+}
+
+/* The entries of the previous pass that did not come back: their processes exited. */
+static void retire(proc_tree *t, pentry *e)
+{
+    if (e->member == M_IN && !e->dead) {
+        t->dead_io.rchar += e->io.rchar;
+        t->dead_io.wchar += e->io.wchar;
+        t->dead_io.read_bytes += e->io.read_bytes;
+        t->dead_io.write_bytes += e->io.write_bytes;
+    }
+    e->dead = 1;
+    close_entry(e);
+}
+
+/* Pass 1: list /proc into t->next, carrying over what is known from t->cur. */
+static int list_pids(proc_tree *t, size_t *n_out)
+{
+    size_t n = 0;
+    if (lseek(t->proc_fd, 0, SEEK_SET) < 0)
+        return -1;
+    for (;;) {
+        long got = syscall(SYS_getdents64, t->proc_fd, t->dents, sizeof t->dents);
+        if (got < 0)
+            return -1;
+        if (got == 0)
+            break;
+        for (long off = 0; off < got;) {
+            struct linux_dirent64_ *d = (struct linux_dirent64_ *)(t->dents + off);
+            off += d->d_reclen;
+            pid_t pid;
+            if (parse_pid(d->d_name, &pid) < 0 || pid == t->root)
+                continue;
+            if (n == t->cap && grow(t) < 0)
+                return -1;
+            pentry *old = find(t->cur, t->n_cur, pid);
+            if (old && !old->dead) {
+                t->next[n] = *old;
+                old->stat_fd = old->io_fd = -1; /* moved */
+                old->member = M_UNKNOWN;        /* carried over: not retired below */
+                old->dead = 1;
+            } else {
+                memset(&t->next[n], 0, sizeof t->next[n]);
+                t->next[n].pid = pid;
+                t->next[n].stat_fd = t->next[n].io_fd = -1;
+            }
+            n++;
+        }
+    }
+    *n_out = n;
+    return 0;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+    pid_t x = ((const pentry *)a)->pid, y = ((const pentry *)b)->pid;
+    return (x > y) - (x < y);
+}
+
+static int is_excluded(const proc_tree *t, pid_t pid)
+{
+    for (size_t i = 0; i < t->n_excluded; i++)
+        if (t->excluded[i] == pid)
+            return 1;
+    return 0;
+}
+
+/* Decides whether a newly seen process descends from the root. */
+static enum membership resolve(proc_tree *t, pentry *arr, size_t n, pentry *e, int depth)
+{
+    if (e->member != M_UNKNOWN)
+        return e->member;
+    e->member = M_OUT;
+    if (is_excluded(t, e->pid))
+        return M_OUT;
+    int fd = open_at_proc(t, e->pid, "stat");
+    if (fd < 0)
+        return M_OUT;
+    proc_stat_fields st;
+    ssize_t len = pread_buf(t, fd);
+    if (len <= 0 || parse_proc_stat(t->buf, (size_t)len, &st) < 0) {
+        close(fd);
+        return M_OUT;
+    }
+    e->ppid = st.ppid;
+    enum membership m = M_OUT;
+    if (st.ppid == t->root) {
+        m = M_IN;
+    } else if (st.ppid > 0 && depth < 64) {
+        pentry *parent = find(arr, n, st.ppid);
+        if (parent)
+            m = resolve(t, arr, n, parent, depth + 1);
+    }
+    e->member = (unsigned char)m;
+    if (m == M_IN) {
+        e->stat_fd = fd;
+        e->io_fd = open_at_proc(t, e->pid, "io"); /* may fail (permissions): no io then */
+    } else {
+        close(fd);
+    }
+    return m;
+}
+
+/* Adds one tree process's current figures; a process that vanished is retired. */
+static void add_process(proc_tree *t, pentry *e, proc_tree_totals *sum, double *cpu_u,
+                        double *cpu_s)
+{
+    proc_stat_fields st;
+    ssize_t len = pread_buf(t, e->stat_fd);
+    if (len <= 0 || parse_proc_stat(t->buf, (size_t)len, &st) < 0) {
+        retire(t, e);
+        return;
+    }
+    sum->processes++;
+    sum->threads += (unsigned)st.num_threads;
+    sum->rss_bytes += st.rss_pages * (uint64_t)t->page_size;
+    *cpu_u += (double)(st.utime + st.cutime) / (double)t->ticks;
+    *cpu_s += (double)(st.stime + st.cstime) / (double)t->ticks;
+    if (e->io_fd >= 0) {
+        len = pread_buf(t, e->io_fd);
+        if (len > 0)
+            parse_proc_io(t->buf, (size_t)len, &e->io);
+    }
+    sum->read_chars += e->io.rchar;
+    sum->write_chars += e->io.wchar;
+    sum->disk_read_bytes += e->io.read_bytes;
+    sum->disk_write_bytes += e->io.write_bytes;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+static double max_d(double a, double b) { return a > b ? a : b; }
+
+int proc_tree_sample(proc_tree *t, proc_tree_totals *out)
+{
+    size_t n;
+    if (list_pids(t, &n) < 0)
+        return -1;
+    for (size_t i = 0; i < t->n_cur; i++)
+        if (!t->cur[i].dead || t->cur[i].stat_fd >= 0)
+            retire(t, &t->cur[i]);
+    for (size_t i = 1; i < n; i++) {
+        if (t->next[i - 1].pid > t->next[i].pid) {
+            qsort(t->next, n, sizeof *t->next, cmp_pid);
+            break;
+        }
+    }
+    pentry *tmp = t->cur;
+    t->cur = t->next;
+    t->next = tmp;
+    t->n_cur = n;
+
+    proc_tree_totals sum = { 0 };
+    double cpu_u = t->reaped_user, cpu_s = t->reaped_system;
+    for (size_t i = 0; i < n; i++) {
+        pentry *e = &t->cur[i];
+        if (resolve(t, t->cur, n, e, 0) == M_IN && !e->dead)
+            add_process(t, e, &sum, &cpu_u, &cpu_s);
+    }
+    /* Exited processes keep counting; a parent reaping a child between two reads can
+     * make a sum dip for one sample, which the clamp hides. */
+    sum.cpu_user_seconds = max_d(cpu_u, t->last.cpu_user_seconds);
+    sum.cpu_system_seconds = max_d(cpu_s, t->last.cpu_system_seconds);
+    sum.disk_read_bytes = max_u64(sum.disk_read_bytes + t->dead_io.read_bytes, t->last.disk_read_bytes);
+    sum.disk_write_bytes = max_u64(sum.disk_write_bytes + t->dead_io.write_bytes, t->last.disk_write_bytes);
+    sum.read_chars = max_u64(sum.read_chars + t->dead_io.rchar, t->last.read_chars);
+    sum.write_chars = max_u64(sum.write_chars + t->dead_io.wchar, t->last.write_chars);
+    t->last = sum;
+    *out = sum;
+    return 0;
+}
+
+size_t proc_tree_pids(const proc_tree *t, pid_t *pids, size_t max)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_cur && k < max; i++)
+        if (t->cur[i].member == M_IN && !t->cur[i].dead)
+            pids[k++] = t->cur[i].pid;
+    return k;
+}
+
+void proc_tree_fill_row(const proc_tree_totals *cur, const proc_tree_totals *prev,
+                        double dt, uint64_t rss_peak, series_row *row)
+{
+    double cpu = cur->cpu_user_seconds + cur->cpu_system_seconds;
+    row->v[COL_TREE_PROCESSES] = cur->processes;
+    row->v[COL_TREE_THREADS] = cur->threads;
+    row->v[COL_TREE_CPU_USER_SECONDS] = cur->cpu_user_seconds;
+    row->v[COL_TREE_CPU_SYSTEM_SECONDS] = cur->cpu_system_seconds;
+    row->v[COL_TREE_CPU_SECONDS] = cpu;
+    row->v[COL_TREE_RSS_BYTES] = (double)cur->rss_bytes;
+    row->v[COL_TREE_RSS_PEAK_BYTES] = (double)rss_peak;
+    row->v[COL_TREE_DISK_READ_BYTES] = (double)cur->disk_read_bytes;
+    row->v[COL_TREE_DISK_WRITE_BYTES] = (double)cur->disk_write_bytes;
+    row->v[COL_TREE_READ_CHARS_BYTES] = (double)cur->read_chars;
+    row->v[COL_TREE_WRITE_CHARS_BYTES] = (double)cur->write_chars;
+    if (prev && dt > 0) {
+        double pcpu = prev->cpu_user_seconds + prev->cpu_system_seconds;
+        row->v[COL_TREE_CPU_PERCENT] = (cpu - pcpu) / dt * 100.0;
+        row->v[COL_TREE_DISK_READ_BPS] =
+            (double)(cur->disk_read_bytes - prev->disk_read_bytes) / dt;
+        row->v[COL_TREE_DISK_WRITE_BPS] =
+            (double)(cur->disk_write_bytes - prev->disk_write_bytes) / dt;
+    }
+}

@@ -1,0 +1,49 @@
+/* One sample of everything: the process tree, the cgroup, the host, the network and the
+ * GPUs, into one series_row, with rates against the previous sample. Also keeps the
+ * figures the summary needs (peaks, totals, sample count).
+ *
+ * Ownership: sampler_open() allocates every part, sampler_close() frees them. */
+#ifndef MONITOR_SAMPLER_H
+#define MONITOR_SAMPLER_H
+
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "monitor/sample_cgroup.h"
+#include "monitor/sample_gpu.h"
+#include "monitor/sample_proc.h"
+#include "monitor/series.h"
+
+typedef struct sampler {
+    proc_tree *tree;
+    struct cgroup_sampler *cgroup;
+    struct host_sampler *host;
+    struct net_sampler *net;
+    gpu_sampler *gpu;
+    series_layout layout;
+    series_row row;
+    double start_mono;            /* elapsed_seconds counts from here */
+    double last_mono;
+    int have_prev;
+    proc_tree_totals tree_prev;
+    cgroup_reading cg_prev;
+    /* for the summary */
+    long samples;
+    uint64_t tree_rss_peak;
+    double cgroup_peak;           /* NAN until seen */
+    double oom_kills;             /* NAN until seen */
+    uint64_t net_rx_start, net_tx_start;
+    int have_net_start;
+} sampler;
+
+/* root: the monitor's pid (the tree is its descendants). Parts that cannot open are left
+ * out and their columns stay empty. 0, or -1 when nothing could be set up. */
+int  sampler_open(sampler *s, pid_t root, double interval);
+void sampler_close(sampler *s);
+/* Starts the elapsed clock (when the workload starts). */
+void sampler_start(sampler *s, double start_mono);
+/* Takes one sample into s->row (and returns it). */
+const series_row *sampler_take(sampler *s);
+
+#endif

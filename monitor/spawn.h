@@ -1,0 +1,28 @@
+/* Starting the workload: fork, then in the child restore the signal state the monitor
+ * changed, move into its own process group when asked (-g), point stdout/stderr at the
+ * monitor's pipes and exec the argv (or `sh -c STRING`). An exec failure travels back
+ * through a close-on-exec pipe, so the caller knows "not started" (127: not found, 126:
+ * not executable) before it records anything. */
+#ifndef MONITOR_SPAWN_H
+#define MONITOR_SPAWN_H
+
+#include <sys/types.h>
+
+typedef struct spawn_request {
+    char **argv;         /* NULL-terminated */
+    int shell;           /* run argv[0] with sh -c; argv[1..] become $1.. */
+    int own_group;       /* setpgid(0, 0) in the child */
+    int stdout_fd;       /* -1: inherit */
+    int stderr_fd;       /* -1: inherit */
+    const int *close_fds;  /* the monitor's descriptors the child must not keep */
+    int n_close_fds;
+} spawn_request;
+
+/* 0 and *pid when the program is running; -1 and *exec_errno when it could not start
+ * (the child has exited: the caller still reaps it). */
+int spawn_workload(const spawn_request *req, pid_t *pid, int *exec_errno);
+
+/* The shell's convention: 127 when the command is missing, 126 when it cannot run. */
+int exec_errno_status(int err);
+
+#endif
