@@ -7,7 +7,12 @@
 set -eu
 data_mb=${1:-1024}
 mem_mb=${2:-128}
-dir=${3:-./extsort-scratch.$$}
+dir=${3:-}
+made_dir=""
+if [ -z "$dir" ]; then
+  dir=./extsort-scratch.$$
+  made_dir=$dir
+fi
 here=$(dirname "$0")
 prog=$here/extsort
 [ -x "$prog" ] || prog=$here/bin/extsort
@@ -18,5 +23,6 @@ fi
 mkdir -p "$dir"
 status=0
 "$prog" -d "$dir" -m benchmark_custom.txt "$data_mb" "$mem_mb" || status=$?
-rmdir "$dir" 2>/dev/null || true
+# extsort removes its own files; a folder this script made goes too, a given one stays.
+[ -z "$made_dir" ] || rmdir "$made_dir" 2>/dev/null || true
 exit "$status"
