@@ -24,6 +24,12 @@ int main(int argc, char **argv)
         return 2;
 #endif
     }
+#ifdef HAVE_S3_CLI
+    /* `monitor_system s3 cp|ls ...`: the S3 client for workloads in FROM scratch images,
+     * where monitor_system is the only program that speaks S3 (examples/s3_download). */
+    if (argc >= 2 && strcmp(argv[1], "s3") == 0)
+        return s3_cli_main(argc - 1, argv + 1);
+#endif
     monitor_options o;
     int r = monitor_options_parse(argc, argv, &o);
     if (r != 0) {
