@@ -212,8 +212,6 @@ static int job_environment(const config *cfg, const job *j, const char *point_ur
     else
         rc |= kv_set_int(l, "ORCH_REPLICATE", j->replicate);
     if (rc == 0)
-        rc = kv_set_assignments(l, cfg->env, cfg->n_env);
-    if (rc == 0)
         rc = kv_set_assignments(l, j->env, (size_t)-1);
     return rc;
 }
@@ -244,6 +242,12 @@ static const char **job_command(const config *cfg, const job *j, int with_url, s
     return v;
 }
 
+size_t batch_mnp_command_length(const config *cfg, size_t argc)
+{
+    /* job_command() with the URL: --instance-type T --result-url URL --cmd */
+    return cfg->n_monitor_args + 5 + argc;
+}
+
 /* ---- job definitions ----------------------------------------------------------------------- */
 
 static void placeholder_name(size_t i, char out[16])
@@ -255,9 +259,17 @@ static void placeholder_name(size_t i, char out[16])
  * holders (argc entries of 24 bytes) owned by the caller. */
 static int describe_definition(const config *cfg, const char *type, int nodes, int gpus,
                                int argc, batch_job_definition *d, const char **cmd,
-                               char (*holders)[24], char *err, size_t errlen)
+                               char (*holders)[24], kv_list *env, char *err, size_t errlen)
 {
     memset(d, 0, sizeof *d);
+    /* The config's env is the same for every job: it belongs to the definition (and moto
+     * runs multi-node jobs with the definition's environment only). */
+    if (kv_set_assignments(env, cfg->env, cfg->n_env) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    d->container.env = env->v;
+    d->container.n_env = env->n;
     if (batch_container_size(type, gpus, &d->container.vcpus, &d->container.memory_mib, err,
                              errlen) != 0)
         return -1;
@@ -302,13 +314,14 @@ int batch_ensure_job_definition(aws_session *s, const config *cfg, const char *i
     const char **cmd = calloc((size_t)argc + 1, sizeof *cmd);
     char (*holders)[24] = calloc((size_t)argc + 1, sizeof *holders);
     batch_job_definition d;
+    kv_list env = { 0 };
     int rc = -1;
     if (!cmd || !holders) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    if (describe_definition(cfg, instance_type, nodes, gpus, argc, &d, cmd, holders, err,
-                            errlen) != 0)
+    if (describe_definition(cfg, instance_type, nodes, gpus, argc, &d, cmd, holders, &env,
+                            err, errlen) != 0)
         goto out;
     d.name = name;
     /* The fingerprint of the content decides whether an ACTIVE revision can be reused:
@@ -341,6 +354,7 @@ int batch_ensure_job_definition(aws_session *s, const config *cfg, const char *i
     log_info("registered job definition %s", *arn);
     rc = 0;
 out:
+    kv_free(&env);
     free(cmd);
     free(holders);
     return rc;

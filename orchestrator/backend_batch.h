@@ -6,7 +6,8 @@
  *   command     = [monitor_args..., --instance-type T, --result-url URL, --cmd, argv...]
  *                 (--result-url is left out for array jobs: see below)
  *   environment = MONITOR_RESULT_URL, MONITOR_INSTANCE_TYPE, ORCH_EXPERIMENT, ORCH_POINT_TAG,
- *                 ORCH_REPLICATE, the config's env and the job's env.
+ *                 ORCH_REPLICATE and the job's env as overrides; the config's env (the
+ *                 same for every job) is in the job definition.
  *   queue-per-type: a point's consecutive replicates become ONE array job; every child gets
  *                 MONITOR_RESULT_URL = the point's directory and ORCH_ARRAY_REPLICATE_BASE,
  *                 and monitor_system derives its replicate (common/batch_array.h). Children
@@ -37,6 +38,10 @@ size_t batch_array_run(job *const *jobs, size_t n);
 /* The point directory of a job's result URL (the URL without its last "REP/"), caller frees;
  * NULL when the URL does not end in the job's replicate. */
 char *batch_point_url(const job *j);
+
+/* The length of an mnp job's command (monitor_system's arguments) for a workload argv of
+ * argc elements: the argc of its job definition's Ref:: placeholders. */
+size_t batch_mnp_command_length(const config *cfg, size_t argc);
 
 /* API calls this backend made, for `make bench` and the tests. */
 typedef struct batch_backend_stats {
