@@ -346,7 +346,7 @@ int aws_attempt_failed(aws_session *s, const aws_signed_req *req, const http_xfe
         log_warn("%s: retry budget spent, not retrying", req->what);
         return 0;
     }
-    log_info("%s: %s; retrying (attempt %d of %d)", req->what, err->message, attempt + 2,
+    log_info("%s; retrying (attempt %d of %d)", err->message, attempt + 2,
              s->max_attempts);
     return 1;
 }
