@@ -451,12 +451,15 @@ static void header(strbuf *sb, const report_model *m, const report_html_inputs *
 {
     char now[32];
     format_rfc3339_ms(wall_seconds(), now, sizeof now);
-    size_t types = 0;
+    size_t types = 0, points = 0;
     for (size_t g = 0; g < m->n_groups; g++) {
-        int dup = 0;
-        for (size_t h = 0; h < g && !dup; h++)
-            dup = strcmp(m->groups[h].instance_type, m->groups[g].instance_type) == 0;
-        types += !dup;
+        int dup_type = 0, dup_point = 0;
+        for (size_t h = 0; h < g; h++) {
+            dup_type |= strcmp(m->groups[h].instance_type, m->groups[g].instance_type) == 0;
+            dup_point |= strcmp(m->groups[h].point_tag, m->groups[g].point_tag) == 0;
+        }
+        types += !dup_type;
+        points += !dup_point;
     }
     sb_puts(sb, "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>");
@@ -469,8 +472,7 @@ static void header(strbuf *sb, const report_model *m, const report_html_inputs *
               "<a href=\"#figures\">Figures</a><a href=\"#failures\">Failures</a>"
               "<a href=\"#prices\">Prices</a><a href=\"#runs\">Every run</a>"
               "<a href=\"#config\">Config</a></nav></div></header><main>",
-              m->n_runs, m->n_groups / (types ? types : 1),
-              m->n_groups / (types ? types : 1) == 1 ? "" : "s", types, types == 1 ? "" : "s",
+              m->n_runs, points, points == 1 ? "" : "s", types, types == 1 ? "" : "s",
               report_objective_name(m->objective), now);
 }
 
