@@ -264,7 +264,6 @@ static int publish(run_state *st, int final)
     const char *names[] = { series_file_name(st->o->format), "stdout.log", "stderr.log",
                             "summary.json" };
     size_t n = final ? 4 : 3;   /* summary.json last: its presence means "complete" */
-    series_writer_sync(st->writer);
     return results_sink_publish(st->sink, names, n);
 }
 
@@ -421,7 +420,6 @@ static int finish(run_state *st, int start_errno, const char *start_error)
         log_error("cannot write summary.json in %s: %s", st->workdir, strerror(errno));
     free(path);
     custom_metric_free(&cm);
-    series_writer_sync(st->writer);
     int published = publish(st, 1);
     if (published == 0 && *results_sink_target(st->sink))
         log_debug("results published to %s", results_sink_target(st->sink));

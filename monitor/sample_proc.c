@@ -223,6 +223,25 @@ static int list_pids(proc_tree *t, size_t *n_out)
     return 0;
 }
 
+/* Marks every process that exists before the workload starts as not ours, without
+ * opening anything: on a busy host that saves a stat read per process on the first
+ * sample. (A pre-existing pid reused by a descendant before the next pass would be
+ * missed; in a container the monitor is PID 1 and nothing pre-exists.) */
+int proc_tree_mark_existing(proc_tree *t)
+{
+    size_t n;
+    if (list_pids(t, &n) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (t->next[i].member == M_UNKNOWN)
+            t->next[i].member = M_OUT;
+    pentry *tmp = t->cur;
+    t->cur = t->next;
+    t->next = tmp;
+    t->n_cur = n;
+    return 0;
+}
+
 static int cmp_pid(const void *a, const void *b)
 {
     pid_t x = ((const pentry *)a)->pid, y = ((const pentry *)b)->pid;

@@ -35,6 +35,8 @@ void proc_tree_close(proc_tree *t);
 void proc_tree_exclude(proc_tree *t, pid_t pid);
 /* The rusage wait4 gave for a reaped child of the monitor that belonged to the tree. */
 void proc_tree_add_reaped(proc_tree *t, const struct rusage *ru);
+/* Before the workload starts: every process there is now is not part of the tree. */
+int  proc_tree_mark_existing(proc_tree *t);
 /* One pass over /proc; fills *out (monotonic CPU and bytes). 0, or -1 if /proc is unreadable. */
 int  proc_tree_sample(proc_tree *t, proc_tree_totals *out);
 /* The tree's live pids as of the last sample (at most max); returns how many. */

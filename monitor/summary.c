@@ -3,10 +3,11 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/fsutil.h"
 #include "common/timeutil.h"
 
 #ifndef MONITOR_VERSION
@@ -62,6 +63,31 @@ static json_t *custom_metrics_object(const custom_metric *m)
     for (size_t i = 0; m && o && i < m->n_named; i++)
         json_object_set_new(o, m->named[i].name, json_real(m->named[i].value));
     return o;
+}
+
+/* Writes PATH.tmp and renames it over PATH: readers see the old or the new file. No
+ * fsync: the file is published (copied or uploaded) right after, and in a container the
+ * local disk does not outlive the job anyway; an fsync would cost milliseconds per run. */
+static int write_replace(const char *path, const char *data, size_t len)
+{
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 5);
+    if (!tmp)
+        return -1;
+    memcpy(tmp, path, pl);
+    memcpy(tmp + pl, ".tmp", 5);
+    FILE *f = fopen(tmp, "we");
+    int rc = -1;
+    if (f) {
+        size_t w = fwrite(data, 1, len, f);
+        rc = fclose(f) == 0 && w == len ? rename(tmp, path) : -1;
+        if (rc < 0)
+            unlink(tmp);
+    }
+    int e = errno;
+    free(tmp);
+    errno = e;
+    return rc;
 }
 
 char *summary_to_json(const run_summary *s)
@@ -129,7 +155,7 @@ int summary_write(const char *path, const run_summary *s)
     }
     withnl[n] = '\n';
     withnl[n + 1] = '\0';
-    int r = write_file_atomic(path, withnl, n + 1);
+    int r = write_replace(path, withnl, n + 1);
     int e = errno;
     free(withnl);
     errno = e;

@@ -1,0 +1,133 @@
+/* The process-tree sampler on real processes: a busy child and grandchild count, CPU of
+ * exited children stays counted, memory the child touches shows in RSS. */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <time.h>
+
+#include "common/timeutil.h"
+#include "monitor/sample_proc.h"
+#include "tests/unit/unit.h"
+
+/* Burns CPU time (not wall time: the machine may be busy with other work). */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void burn(double seconds)
+{
+    double end = cpu_now() + seconds;
+    volatile unsigned long x = 0;
+    while (cpu_now() < end)
+        x++;
+}
+
+/* A child that forks a grandchild; both burn CPU, then sleep until killed. */
+static pid_t start_family(int pipe_w)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (fork() == 0) {
+            burn(0.3);
+            pause();
+            _exit(0);
+        }
+        burn(0.3);
+        ssize_t w = write(pipe_w, "x", 1);
+        (void)w;
+        pause();
+        _exit(0);
+    }
+    return pid;
+}
+
+TEST(tree_counts_descendants)
+{
+    proc_tree *t;
+    CHECK_INT(proc_tree_open(getpid(), &t), 0);
+    proc_tree_mark_existing(t);
+    int p[2];
+    CHECK_INT(pipe(p), 0);
+    pid_t child = start_family(p[1]);
+    char c;
+    CHECK_INT(read(p[0], &c, 1), 1);
+    proc_tree_totals tot;
+    /* the grandchild finishes its burn too (its CPU time, however long that takes) */
+    double until = mono_seconds() + 20;
+    do {
+        usleep(20000);
+        CHECK_INT(proc_tree_sample(t, &tot), 0);
+    } while (tot.cpu_user_seconds + tot.cpu_system_seconds < 0.58 && mono_seconds() < until);
+    CHECK_INT(tot.processes, 2);
+    double cpu = tot.cpu_user_seconds + tot.cpu_system_seconds;
+    CHECK_NEAR(cpu, 0.6, 0.15);
+    CHECK(tot.rss_bytes > 100 * 1024);
+    pid_t pids[8];
+    CHECK_INT(proc_tree_pids(t, pids, 8), 2);
+
+    /* the child dies and is reaped here: its CPU moves to the reaped account */
+    kill(child, SIGKILL);
+    int status;
+    struct rusage ru;
+    CHECK_INT(wait4(child, &status, 0, &ru), child);
+    proc_tree_add_reaped(t, &ru);
+    /* the orphaned grandchild comes back to us (we are its subreaper) */
+    CHECK_INT(proc_tree_sample(t, &tot), 0);
+    CHECK_INT(tot.processes, 1);
+    double cpu2 = tot.cpu_user_seconds + tot.cpu_system_seconds;
+    CHECK(cpu2 >= cpu - 1e-9);
+    CHECK_INT(proc_tree_pids(t, pids, 8), 1);
+    kill(pids[0], SIGKILL);
+    waitpid(pids[0], &status, 0);
+    CHECK_INT(proc_tree_sample(t, &tot), 0);
+    CHECK_INT(tot.processes, 0);
+    close(p[0]);
+    close(p[1]);
+    proc_tree_close(t);
+}
+
+TEST(rss_of_touched_memory)
+{
+    proc_tree *t;
+    CHECK_INT(proc_tree_open(getpid(), &t), 0);
+    int p[2];
+    CHECK_INT(pipe(p), 0);
+    size_t size = 64u << 20;
+    pid_t child = fork();
+    if (child == 0) {
+        char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        for (size_t i = 0; i < size; i += 4096)
+            m[i] = 1;
+        ssize_t w = write(p[1], "x", 1);
+        (void)w;
+        pause();
+        _exit(0);
+    }
+    char c;
+    CHECK_INT(read(p[0], &c, 1), 1);
+    proc_tree_totals tot;
+    CHECK_INT(proc_tree_sample(t, &tot), 0);
+    CHECK(tot.rss_bytes >= size);
+    CHECK(tot.rss_bytes < size + (64u << 20));
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    close(p[0]);
+    close(p[1]);
+    proc_tree_close(t);
+}
+
+int main(void)
+{
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    RUN(tree_counts_descendants);
+    RUN(rss_of_touched_memory);
+    return unit_done();
+}
