@@ -47,12 +47,10 @@ char *pricing_request_body(const char *region, const char *next_token);
  * one); *next_token is set to a malloc'd token or NULL on the last page. 0 or -1. */
 int  pricing_parse_page(const char *body, size_t len, const char *region, price_table *t,
                         char **next_token, char *err, size_t errlen);
-/* Fetches every page for region through s (a session for service "pricing"). */
+/* Fetches every page for region through s: a session in us-east-1, where the Price List
+ * API is served (api.pricing.us-east-1.amazonaws.com, or AWS_ENDPOINT_URL_PRICING). */
 int  pricing_fetch_on_demand(aws_session *s, const char *region, price_table *t,
                              char *err, size_t errlen);
-/* The Price List endpoint (api.pricing.us-east-1.amazonaws.com) unless the environment
- * overrides it (AWS_ENDPOINT_URL_PRICING, AWS_ENDPOINT_URL); NULL means "the override".  */
-const char *pricing_default_endpoint(void);
 
 /* ---- EC2 spot prices (prices_spot.c) ---- */
 /* Parses one DescribeSpotPriceHistory page: the newest price per (type, zone) is kept in

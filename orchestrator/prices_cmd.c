@@ -78,7 +78,8 @@ static int parse_args(int argc, char **argv, prices_args *a)
 
 static int update_on_demand(const prices_args *a, const char *cache_dir)
 {
-    aws_session_options so = { .region = "us-east-1", .endpoint = pricing_default_endpoint() };
+    /* the Price List API is served from us-east-1 whatever region is priced */
+    aws_session_options so = { .region = "us-east-1" };
     aws_session *s = NULL;
     aws_error aerr;
     char err[512];
@@ -136,7 +137,7 @@ static void show_type(const price_book *b, const instance_facts_table *facts, co
     char price[32] = "-";
     price_book_lookup(b, type, &q);
     if (!isnan(q.usd_per_hour))
-        snprintf(price, sizeof price, "%.4f", q.usd_per_hour);
+        snprintf(price, sizeof price, "%.5g", q.usd_per_hour);
     if (instance_facts_get(facts, type, &info) == 0)
         printf("%-18s %10s  %-34s %4d vCPU %8.1f GiB  %-6s %d GPU\n", type, price,
                q.source[0] ? q.source : "-", info.vcpus, (double)info.memory_mib / 1024.0,

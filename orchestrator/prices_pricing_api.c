@@ -22,17 +22,6 @@ static const char *const FILTERS[][2] = {
 };
 #define N_FILTERS (sizeof FILTERS / sizeof FILTERS[0])
 
-const char *pricing_default_endpoint(void)
-{
-    const char *e = getenv("AWS_ENDPOINT_URL_PRICING");
-    if (e && *e)
-        return NULL;
-    e = getenv("AWS_ENDPOINT_URL");
-    if (e && *e)
-        return NULL;
-    return "https://api.pricing.us-east-1.amazonaws.com";
-}
-
 static json_t *term_match(const char *field, const char *value)
 {
     return json_pack("{s:s, s:s, s:s}", "Type", "TERM_MATCH", "Field", field, "Value", value);
