@@ -310,9 +310,9 @@ static int from_imds(creds_provider *p, aws_credentials *out, strbuf *why)
 {
     static const char base[] = "/latest/meta-data/iam/security-credentials/";
     char err[512];
-    strbuf role = STRBUF_INIT, body = STRBUF_INIT;
+    strbuf role = STRBUF_INIT, body = STRBUF_INIT, token = STRBUF_INIT;
     int rc = -1;
-    if (imds_get(base, &role, err, sizeof err) < 0) {
+    if (imds_get(&token, base, &role, err, sizeof err) < 0) {
         sb_printf(why, "imds: %s", err);
         goto done;
     }
@@ -323,7 +323,7 @@ static int from_imds(creds_provider *p, aws_credentials *out, strbuf *why)
     }
     strbuf path = STRBUF_INIT;
     sb_printf(&path, "%s%.*s", base, (int)rl, sb_str(&role));
-    if (imds_get(sb_str(&path), &body, err, sizeof err) < 0)
+    if (imds_get(&token, sb_str(&path), &body, err, sizeof err) < 0)
         sb_printf(why, "imds: %s", err);
     else if ((rc = parse_credentials_json(body.buf, body.len, "imds", out)) < 0)
         sb_puts(why, "imds: answered without credentials");
@@ -333,6 +333,7 @@ done:
         memset(body.buf, 0, body.len);
     sb_free(&role);
     sb_free(&body);
+    sb_free(&token);
     return rc;
 }
 

@@ -58,18 +58,16 @@ done:
     return rc;
 }
 
-int imds_get(const char *path, strbuf *out, char *err, size_t err_cap)
+int imds_get(strbuf *token, const char *path, strbuf *out, char *err, size_t err_cap)
 {
     if (!imds_enabled()) {
         snprintf(err, err_cap, "IMDS disabled (AWS_EC2_METADATA_DISABLED)");
         return -1;
     }
-    strbuf token = STRBUF_INIT;
-    int rc = imds_request("PUT", "/latest/api/token", "X-aws-ec2-metadata-token-ttl-seconds",
-                          "21600", &token, err, err_cap);
-    if (rc == 0)
-        rc = imds_request("GET", path, "X-aws-ec2-metadata-token", sb_str(&token), out, err,
-                          err_cap);
-    sb_free(&token);
-    return rc;
+    if (token->len == 0 &&
+        imds_request("PUT", "/latest/api/token", "X-aws-ec2-metadata-token-ttl-seconds",
+                     "21600", token, err, err_cap) < 0)
+        return -1;
+    return imds_request("GET", path, "X-aws-ec2-metadata-token", sb_str(token), out, err,
+                        err_cap);
 }

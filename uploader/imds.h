@@ -8,8 +8,9 @@
 
 /* 1 when IMDS may be asked. */
 int imds_enabled(void);
-/* GETs path (e.g. "/latest/meta-data/placement/region") into out. 0, or -1 with a reason
- * in err (err_cap bytes). */
-int imds_get(const char *path, strbuf *out, char *err, size_t err_cap);
+/* GETs path (e.g. "/latest/meta-data/placement/region") into out. token is the IMDSv2
+ * session token, fetched into it when empty so that a sequence of GETs shares one (the
+ * caller frees it). 0, or -1 with a reason in err (err_cap bytes). */
+int imds_get(strbuf *token, const char *path, strbuf *out, char *err, size_t err_cap);
 
 #endif

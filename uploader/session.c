@@ -155,10 +155,13 @@ static char *resolve_region(const aws_session_options *opt, const profile_files 
     if (v)
         return strdup(v);
     if (!custom_endpoint && imds_enabled()) {
-        strbuf r = STRBUF_INIT;
+        strbuf r = STRBUF_INIT, token = STRBUF_INIT;
         char err[256];
-        if (imds_get("/latest/meta-data/placement/region", &r, err, sizeof err) == 0 &&
-            r.len > 0 && r.len < 64)
+        int ok = imds_get(&token, "/latest/meta-data/placement/region", &r, err, sizeof err) ==
+                     0 &&
+                 r.len > 0 && r.len < 64;
+        sb_free(&token);
+        if (ok)
             return sb_detach(&r);
         sb_free(&r);
     }
