@@ -43,7 +43,7 @@ typedef struct run_pending {
 /* A proposal: values for every parameter (strings as for the command line), nodes/gpus, and
  * optionally the instance type (NULL: every planned instance type). */
 typedef struct run_proposal {
-    char **values;               /* cfg->n_params strings, owned by the proposal */
+    char **values;               /* cfg->n_params strings then a NULL, owned by the proposal */
     int nodes, gpus;
     char *instance_type;         /* or NULL */
 } run_proposal;
@@ -75,6 +75,15 @@ typedef struct run_options {
 /* 0 when every job reached a final state (failed jobs included), 1 when stopped by *stop,
  * -1 on an error (err). */
 int run_loop(const run_options *o, char *err, size_t errlen);
+
+/* `orchestrate kill`: cancels every active job of the experiment (planned ones are marked
+ * cancelled without running), waits up to wait_seconds for running ones to stop, and
+ * collects whatever they left (state cancelled). 0 or -1. */
+int run_cancel_all(const run_options *o, double wait_seconds, char *err, size_t errlen);
+
+/* `orchestrate report`: collects again every final job that has no collected result (a
+ * killed job's late summary, a transient S3 error). 0 or -1. */
+int run_recollect(const run_options *o, char *err, size_t errlen);
 
 /* Plans the config's plain plan (or, for a search, nothing: rounds are planned by the loop)
  * into the journal: instance types × points × replicates, round 0. Idempotent. */
