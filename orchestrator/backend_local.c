@@ -79,12 +79,20 @@ static char **strv_finish(strv *s)
     return s->v;
 }
 
-/* A relative program path with a '/' ("./work.sh") is the config's neighbour. */
-static char *resolve_program(const local_backend *lb, const char *prog)
+/* Jobs run in their own work directory, so a relative path the config means as its
+ * neighbour ("./work.sh", "../data/x") is made absolute when that file exists there. The
+ * program itself ("bin/tool") is resolved likewise when it holds a '/'. */
+static char *resolve_path_arg(const local_backend *lb, const char *arg, int is_program)
 {
-    if (prog[0] == '/' || !strchr(prog, '/') || !lb->config_dir)
-        return strdup(prog);
-    return path_join(lb->config_dir, prog);
+    int relative = strncmp(arg, "./", 2) == 0 || strncmp(arg, "../", 3) == 0 ||
+                   (is_program && arg[0] != '/' && strchr(arg, '/'));
+    if (!relative || !lb->config_dir)
+        return strdup(arg);
+    char *abs = path_join(lb->config_dir, arg);
+    if (abs && (is_program || access(abs, F_OK) == 0))
+        return abs;
+    free(abs);
+    return strdup(arg);
 }
 
 char **local_monitor_argv(const local_backend *lb, const job *j, const char *workdir)
@@ -106,8 +114,8 @@ char **local_monitor_argv(const local_backend *lb, const job *j, const char *wor
     }
     strv_push(&s, "--cmd");
     for (char **a = j->argv; a && *a; a++) {
-        if (a == j->argv && cfg->local.engine == LOCAL_ENGINE_PROCESS) {
-            char *prog = resolve_program(lb, *a);
+        if (cfg->local.engine == LOCAL_ENGINE_PROCESS) {
+            char *prog = resolve_path_arg(lb, *a, a == j->argv);
             strv_push(&s, prog ? prog : "");
             s.oom |= !prog;
             free(prog);

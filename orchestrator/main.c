@@ -80,7 +80,6 @@ int main(int argc, char **argv)
         for (int k = i; k > 1; k--)
             argv[k] = argv[k - 1];
         argv[1] = word;
-        (void)v->name;
         return v->fn(argc - 1, argv + 1);
     }
     if (argc < 2) {
