@@ -17,6 +17,7 @@
 
 typedef struct part {
     char query[1024];
+    char what[1200];
     char md5[25];
     unsigned char md5_raw[16];
     aws_header headers[1];
@@ -105,6 +106,9 @@ static int upload_parts(upload *u, aws_error *err)
                  i + 1, u->id_encoded);
         it->req = s3_request(&u->target, "PUT", u->parts[i].query, u->parts[i].headers, 1,
                              SIGV4_UNSIGNED_PAYLOAD);
+        snprintf(u->parts[i].what, sizeof u->parts[i].what, "%s (part %zu of %zu)",
+                 u->target.what.buf, i + 1, u->n_parts);
+        it->req.what = u->parts[i].what;
         if (u->fd >= 0) {
             it->body_fd = u->fd;
             it->body_off = off;

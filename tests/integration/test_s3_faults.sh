@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Retries and failure handling of the S3 client, through a fault-injecting proxy in front of
+# signature-checking moto: 503 SlowDown and 500 are retried until the upload lands; parts
+# whose connection is reset mid-body are sent again and the object is byte-identical; a 403
+# is not retried (one request); when a multipart upload fails for good it is aborted (no
+# orphan upload left); an endpoint that stays down fails with a clear message and leaves the
+# file in place.
+. "$(dirname "$0")/lib.sh"
+
+command -v moto_server >/dev/null || { fail "moto_server not installed (tools/install_deps.sh --test)"; exit 1; }
+
+moto_port=$(free_port)
+INITIAL_NO_AUTH_ACTION_COUNT=3 moto_server -H 127.0.0.1 -p "$moto_port" >"$TMP/moto.log" 2>&1 &
+on_exit "kill $!"
+wait_for_port "$moto_port" 30 || { fail "moto_server did not start"; exit 1; }
+moto=http://127.0.0.1:$moto_port
+read -r key secret < <(python3 "$ROOT/tests/integration/moto_iam_user.py" "$moto" faults-tester)
+[ -n "${secret:-}" ] || { fail "could not create an IAM user on moto"; exit 1; }
+export AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$TMP/none AWS_SHARED_CREDENTIALS_FILE=$TMP/none
+unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL_S3 AWS_MAX_ATTEMPTS
+python3 "$ROOT/tests/integration/moto_make_bucket.py" "$moto" faults
+cd "$TMP"
+
+proxy_pid=""
+start_proxy() {  # FAULTS -> sets proxy_port, exports AWS_ENDPOINT_URL
+  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null
+  proxy_port=$(free_port)
+  FAULTS=$1 python3 "$ROOT/tests/integration/s3_fault_proxy.py" "$proxy_port" "127.0.0.1:$moto_port" \
+    >>"$TMP/proxy.log" 2>&1 &
+  proxy_pid=$!
+  on_exit "kill $proxy_pid"
+  wait_for_port "$proxy_port" 20 || { fail "fault proxy did not start"; exit 1; }
+  export AWS_ENDPOINT_URL=http://127.0.0.1:$proxy_port
+}
+seen() { python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1]))[sys.argv[2]])' "http://127.0.0.1:$proxy_port/__counts" "$1"; }
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+direct() { aws --endpoint-url "$moto" "$@"; }
+orphans() { direct s3api list-multipart-uploads --bucket faults --query 'length(Uploads || `[]`)' --output text; }
+
+printf 'small\n' >small.txt
+start_proxy slowdown:2
+check "503 SlowDown twice, then success" "$MONITOR" upload --quiet small.txt s3://faults/slow/
+expect_eq "three requests reached the proxy" "$(seen requests)" "3"
+
+head -c $((12 * 1024 * 1024 + 99)) /dev/urandom >big.bin
+start_proxy error500:1,reset-part:2
+check "multipart upload through a 500 and two reset parts" \
+  "$MONITOR" upload --quiet --part-size 5242880 --multipart-threshold 5242880 big.bin s3://faults/big/
+expect_eq "three faults were injected" "$(seen faults)" "3"
+direct s3 cp s3://faults/big/big.bin back.bin >/dev/null 2>&1
+expect_eq "the object is byte-identical" "$(sha back.bin)" "$(sha big.bin)"
+expect_eq "no orphan multipart upload" "$(orphans)" "0"
+
+start_proxy deny
+out=$("$MONITOR" upload small.txt s3://faults/denied/ 2>&1); rc=$?
+check "403 AccessDenied fails" test "$rc" -ne 0
+expect_eq "and is not retried" "$(seen requests)" "1"
+check "the error names the code and the object" bash -c 'grep -q "AccessDenied" <<<"$1" && grep -q "s3://faults/denied/small.txt" <<<"$1"' _ "$out"
+
+start_proxy reset-part:1000
+out=$(AWS_MAX_ATTEMPTS=2 "$MONITOR" upload --part-size 5242880 --multipart-threshold 5242880 big.bin s3://faults/doomed/ 2>&1); rc=$?
+check "a multipart upload whose parts always fail fails" test "$rc" -ne 0
+expect_eq "and is aborted (no orphan upload)" "$(orphans)" "0"
+
+dead=$(free_port)
+out=$(AWS_MAX_ATTEMPTS=2 AWS_ENDPOINT_URL=http://127.0.0.1:$dead "$MONITOR" upload small.txt s3://faults/down/ 2>&1); rc=$?
+check "an endpoint that stays down fails" test "$rc" -ne 0
+check "with a clear message" grep -qi "connect" <<<"$out"
+check "and the file is still on disk" test -s small.txt
