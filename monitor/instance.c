@@ -61,14 +61,15 @@ static void find_type(const char *given, const char *dmi_dir, instance_facts *f)
         return;
     if (!imds_enabled())
         return;
-    strbuf sb = STRBUF_INIT;
+    strbuf sb = STRBUF_INIT, token = STRBUF_INIT;
     char err[256];
-    if (imds_get("/latest/meta-data/instance-type", &sb, err, sizeof err) == 0 &&
+    if (imds_get(&token, "/latest/meta-data/instance-type", &sb, err, sizeof err) == 0 &&
         looks_like_type(sb_str(&sb))) {
         snprintf(f->type, sizeof f->type, "%s", sb_str(&sb));
         snprintf(f->type_source, sizeof f->type_source, "imds");
     }
     sb_free(&sb);
+    sb_free(&token);
 }
 
 void cpuinfo_model(const char *cpuinfo, char *out, size_t outlen)

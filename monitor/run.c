@@ -144,22 +144,37 @@ done:
 
 /* ---- children and signals ---------------------------------------------------------- */
 
+/* Reaps every child that has exited. Each is first looked at as a zombie (WNOWAIT) so
+ * its final I/O totals can still be read from /proc before wait4 takes them away. */
 static void reap_all(run_state *st)
 {
     for (;;) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        pid_t pid = si.si_pid;
+        if (pid <= 0)
+            return;
+        proc_io_fields io;
+        int have_io = st->sampler_open && proc_tree_read_io(st->smp.tree, pid, &io) == 0;
         int status;
         struct rusage ru;
-        pid_t pid = wait4(-1, &status, WNOHANG, &ru);
-        if (pid < 0 && errno == EINTR)
-            continue;
-        if (pid <= 0)
+        pid_t got;
+        do
+            got = wait4(pid, &status, 0, &ru);
+        while (got < 0 && errno == EINTR);
+        if (got != pid)
             return;
         if (st->sampler_open && pid == gpu_sampler_pid(st->smp.gpu)) {
             gpu_sampler_helper_exited(st->smp.gpu);
             continue;
         }
         if (st->sampler_open)
-            proc_tree_add_reaped(st->smp.tree, &ru);
+            proc_tree_add_reaped(st->smp.tree, &ru, have_io ? &io : NULL);
         if (pid == st->child) {
             st->child_done = 1;
             st->child_status = status;
@@ -191,8 +206,7 @@ static void handle_signal(run_state *st, int sig)
         if (!st->is_pid1)
             kill(st->self, SIGSTOP);
         return;
-    case SIGTERM:
-    case SIGINT:
+    case SIGTERM: /* what docker stop, ECS and Batch send: the clock for SIGKILL starts */
         if (!st->monitor_signal) {
             st->monitor_signal = sig;
             st->kill_deadline = mono_seconds() + st->o->grace;

@@ -33,7 +33,7 @@ struct proc_tree {
     size_t n_cur, cap;
     long ticks;                  /* clock ticks per second */
     long page_size;
-    proc_io_fields dead_io;      /* bytes of tree processes that are gone */
+    proc_io_fields reaped_io;    /* bytes of tree processes the monitor reaped */
     double reaped_user, reaped_system;
     proc_tree_totals last;       /* for monotonic clamping */
     char dents[32768];
@@ -104,11 +104,18 @@ void proc_tree_exclude(proc_tree *t, pid_t pid)
         t->excluded[t->n_excluded++] = pid;
 }
 
-void proc_tree_add_reaped(proc_tree *t, const struct rusage *ru)
+void proc_tree_add_reaped(proc_tree *t, const struct rusage *ru, const proc_io_fields *io)
 {
     t->reaped_user += (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6;
     t->reaped_system += (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
+    if (io) {
+        t->reaped_io.rchar += io->rchar;
+        t->reaped_io.wchar += io->wchar;
+        t->reaped_io.read_bytes += io->read_bytes;
+        t->reaped_io.write_bytes += io->write_bytes;
+    }
 }
+
 
 static pentry *find(pentry *arr, size_t n, pid_t pid)
 {
@@ -172,15 +179,25 @@ static int open_at_proc(proc_tree *t, pid_t pid, const char *file)
     return openat(t->proc_fd, path, O_RDONLY | O_CLOEXEC);
 }
 
-/* The entries of the previous pass that did not come back: their processes exited. */
+int proc_tree_read_io(proc_tree *t, pid_t pid, proc_io_fields *io)
+{
+    int fd = open_at_proc(t, pid, "io");
+    if (fd < 0)
+        return -1;
+    ssize_t n = pread_buf(t, fd);
+    close(fd);
+    if (n <= 0 || parse_proc_io(t->buf, (size_t)n, io) < 0)
+        return -1;
+    return 0;
+}
+
+/* An entry of the previous pass whose process is gone. Its bytes and CPU are not lost:
+ * the kernel adds a reaped child's counters to its parent's (cutime, and the io of the
+ * parent's /proc/PID/io), and for the monitor's own children proc_tree_add_reaped()
+ * takes them over. */
 static void retire(proc_tree *t, pentry *e)
 {
-    if (e->member == M_IN && !e->dead) {
-        t->dead_io.rchar += e->io.rchar;
-        t->dead_io.wchar += e->io.wchar;
-        t->dead_io.read_bytes += e->io.read_bytes;
-        t->dead_io.write_bytes += e->io.write_bytes;
-    }
+    (void)t;
     e->dead = 1;
     close_entry(e);
 }
@@ -351,10 +368,10 @@ int proc_tree_sample(proc_tree *t, proc_tree_totals *out)
      * make a sum dip for one sample, which the clamp hides. */
     sum.cpu_user_seconds = max_d(cpu_u, t->last.cpu_user_seconds);
     sum.cpu_system_seconds = max_d(cpu_s, t->last.cpu_system_seconds);
-    sum.disk_read_bytes = max_u64(sum.disk_read_bytes + t->dead_io.read_bytes, t->last.disk_read_bytes);
-    sum.disk_write_bytes = max_u64(sum.disk_write_bytes + t->dead_io.write_bytes, t->last.disk_write_bytes);
-    sum.read_chars = max_u64(sum.read_chars + t->dead_io.rchar, t->last.read_chars);
-    sum.write_chars = max_u64(sum.write_chars + t->dead_io.wchar, t->last.write_chars);
+    sum.disk_read_bytes = max_u64(sum.disk_read_bytes + t->reaped_io.read_bytes, t->last.disk_read_bytes);
+    sum.disk_write_bytes = max_u64(sum.disk_write_bytes + t->reaped_io.write_bytes, t->last.disk_write_bytes);
+    sum.read_chars = max_u64(sum.read_chars + t->reaped_io.rchar, t->last.read_chars);
+    sum.write_chars = max_u64(sum.write_chars + t->reaped_io.wchar, t->last.write_chars);
     t->last = sum;
     *out = sum;
     return 0;

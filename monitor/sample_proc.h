@@ -3,9 +3,9 @@
  * Each tree process keeps open descriptors on its /proc/PID/stat and io files, read with
  * pread; a process is looked at by path only once, when it first appears.
  *
- * CPU of processes that already exited is counted through their parents' cutime/cstime
- * and, for the monitor's own children, through the rusage the monitor gets from wait4
- * (proc_tree_add_reaped). Disk bytes of exited processes are kept from their last sample.
+ * CPU and I/O of processes that already exited are counted the way the kernel counts
+ * them: a reaped child's totals move into its parent's cutime/cstime and /proc/PID/io,
+ * and for the monitor's own children into what proc_tree_add_reaped() is given.
  *
  * Ownership: proc_tree_open() allocates, proc_tree_close() frees and closes. */
 #ifndef MONITOR_SAMPLE_PROC_H
@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "monitor/procfs_parse.h"
 #include "monitor/series.h"
 
 typedef struct proc_tree proc_tree;
@@ -33,8 +34,12 @@ int  proc_tree_open(pid_t root, proc_tree **out);
 void proc_tree_close(proc_tree *t);
 /* A helper process of the monitor (nvidia-smi) and its descendants are not the workload. */
 void proc_tree_exclude(proc_tree *t, pid_t pid);
-/* The rusage wait4 gave for a reaped child of the monitor that belonged to the tree. */
-void proc_tree_add_reaped(proc_tree *t, const struct rusage *ru);
+/* What a child of the monitor that belonged to the tree used, taken when the monitor
+ * reaps it: the rusage from wait4 and its /proc/PID/io read while it was a zombie (NULL
+ * when unreadable). */
+void proc_tree_add_reaped(proc_tree *t, const struct rusage *ru, const proc_io_fields *io);
+/* Reads /proc/PID/io (works on a zombie, which still holds its totals). 0 or -1. */
+int  proc_tree_read_io(proc_tree *t, pid_t pid, proc_io_fields *io);
 /* Before the workload starts: every process there is now is not part of the tree. */
 int  proc_tree_mark_existing(proc_tree *t);
 /* One pass over /proc; fills *out (monotonic CPU and bytes). 0, or -1 if /proc is unreadable. */

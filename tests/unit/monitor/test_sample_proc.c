@@ -1,5 +1,6 @@
 /* The process-tree sampler on real processes: a busy child and grandchild count, CPU of
  * exited children stays counted, memory the child touches shows in RSS. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -78,7 +79,7 @@ TEST(tree_counts_descendants)
     int status;
     struct rusage ru;
     CHECK_INT(wait4(child, &status, 0, &ru), child);
-    proc_tree_add_reaped(t, &ru);
+    proc_tree_add_reaped(t, &ru, NULL);
     /* the orphaned grandchild comes back to us (we are its subreaper) */
     CHECK_INT(proc_tree_sample(t, &tot), 0);
     CHECK_INT(tot.processes, 1);
@@ -124,10 +125,50 @@ TEST(rss_of_touched_memory)
     proc_tree_close(t);
 }
 
+/* Bytes written by a grandchild (reaped by the child) and by the child (reaped here,
+ * its totals read while it is a zombie) are each counted once. */
+TEST(io_of_exited_processes_counted_once)
+{
+    proc_tree *t;
+    CHECK_INT(proc_tree_open(getpid(), &t), 0);
+    static char block[1 << 20];
+    int null_fd = open("/dev/null", O_WRONLY);
+    pid_t child = fork();
+    if (child == 0) {
+        pid_t g = fork();
+        if (g == 0) {
+            ssize_t w = write(null_fd, block, sizeof block);
+            _exit(w == (ssize_t)sizeof block ? 0 : 1);
+        }
+        waitpid(g, NULL, 0);
+        ssize_t w = write(null_fd, block, sizeof block);
+        _exit(w == (ssize_t)sizeof block ? 0 : 1);
+    }
+    proc_tree_totals tot;
+    CHECK_INT(proc_tree_sample(t, &tot), 0);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    CHECK_INT(waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT), 0);
+    proc_io_fields io;
+    CHECK_INT(proc_tree_read_io(t, child, &io), 0);
+    int status;
+    struct rusage ru;
+    CHECK_INT(wait4(child, &status, 0, &ru), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    proc_tree_add_reaped(t, &ru, &io);
+    CHECK_INT(proc_tree_sample(t, &tot), 0);
+    CHECK_INT(tot.processes, 0);
+    CHECK(tot.write_chars >= 2u << 20);
+    CHECK(tot.write_chars < (2u << 20) + 65536);
+    close(null_fd);
+    proc_tree_close(t);
+}
+
 int main(void)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     RUN(tree_counts_descendants);
     RUN(rss_of_touched_memory);
+    RUN(io_of_exited_processes_counted_once);
     return unit_done();
 }
