@@ -342,7 +342,8 @@ int search_ask(search *s, const double *pending, size_t n_pending, size_t q, dou
         snprintf(err, errlen, "search: out of memory");
         return -1;
     }
-    memcpy(tried, s->obs_x, s->n_obs * s->D * sizeof *tried);
+    if (s->n_obs)
+        memcpy(tried, s->obs_x, s->n_obs * s->D * sizeof *tried);
     if (n_pending)
         memcpy(tried + s->n_obs * s->D, pending, n_pending * s->D * sizeof *tried);
     for (size_t i = s->n_obs; i < n_tried; i++)

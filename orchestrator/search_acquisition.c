@@ -16,31 +16,33 @@ double search_norm_cdf(double z)
     return 0.5 * erfc(-z / M_SQRT2);
 }
 
-/* h(z) = φ(z) + zΦ(z) = E[max(Z + z, 0)]; its log. For z far below 0 the two terms cancel,
- * so use the asymptotic series h(z) ≈ φ(z)/z² (1 - 3/z² + 15/z⁴ - ...). */
+/* For z < 0 with a = -z, Laplace's continued fraction of the Mills ratio
+ * Φ(z)/φ(z) = 1/(a + t), t = 1/(a + 2/(a + 3/(a + ...))); returns t. It converges fast
+ * for a above a few. */
+static double mills_tail(double a)
+{
+    double v = a;
+    for (int k = 60; k >= 2; k--)
+        v = a + k / v;
+    return 1.0 / v;
+}
+
+/* h(z) = φ(z) + zΦ(z) = E[max(Z + z, 0)]; its log. For z far below 0 the two terms cancel;
+ * there h = φ(z)(1 - aΦ/φ) = φ(z) t/(a + t) with the continued fraction above. */
 static double log_h(double z)
 {
     if (z > -6)
         return log(search_norm_pdf(z) + z * search_norm_cdf(z));
-    double z2 = z * z, term = 1, sum = 1;
-    for (int k = 1; k <= 8; k++) {
-        term *= -(2.0 * k + 1) / z2;
-        sum += term;
-    }
-    return -0.5 * z2 - LOG_SQRT2PI - 2 * log(-z) + log(sum);
+    double a = -z, t = mills_tail(a);
+    return -0.5 * z * z - LOG_SQRT2PI + log(t) - log(a + t);
 }
 
 double search_log_norm_cdf(double z)
 {
     if (z > -6)
         return log(search_norm_cdf(z));
-    /* Φ(z) ≈ φ(z)/(-z) (1 - 1/z² + 3/z⁴ - ...) */
-    double z2 = z * z, term = 1, sum = 1;
-    for (int k = 1; k <= 8; k++) {
-        term *= -(2.0 * k - 1) / z2;
-        sum += term;
-    }
-    return -0.5 * z2 - LOG_SQRT2PI - log(-z) + log(sum);
+    double a = -z;
+    return -0.5 * z * z - LOG_SQRT2PI - log(a + mills_tail(a));
 }
 
 double search_ei(double mu, double sd, double best, double xi)

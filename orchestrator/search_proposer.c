@@ -709,7 +709,8 @@ static int model_points(search *s, point_list *tried, const double *pending, siz
         goto out;
     }
     /* Pending points, in a fixed order, then this round's design points are believed. */
-    memcpy(sorted, pending, n_pending * D * sizeof *sorted);
+    if (n_pending)
+        memcpy(sorted, pending, n_pending * D * sizeof *sorted);
     for (size_t i = 0; i < n_pending; i++)
         search_space_canonical(s->sp, sorted + i * D);
     qsort_r(sorted, n_pending, D * sizeof *sorted, cmp_points, &D);
