@@ -1,5 +1,6 @@
 #include "orchestrator/report_model.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,12 @@ static const char *str(const csv_table *t, size_t row, const char *col)
     return csv_get(t, row, csv_col(t, col));
 }
 
+/* A whole number that fits an int, or fallback (a CSV can hold anything). */
+static int to_int(double v, int fallback)
+{
+    return isfinite(v) && v >= -2147483647.0 && v <= 2147483647.0 ? (int)v : fallback;
+}
+
 static void read_run(const csv_table *t, size_t row, report_run *r)
 {
     memset(r, 0, sizeof *r);
@@ -36,13 +43,13 @@ static void read_run(const csv_table *t, size_t row, report_run *r)
     r->state = str(t, row, "state");
     r->result_dir = str(t, row, "result_dir");
     r->price_source = str(t, row, "price_source");
-    double v = num(t, row, "replicate");
-    r->replicate = isnan(v) ? 0 : (int)v;
-    v = num(t, row, "round");
-    r->round = isnan(v) ? 0 : (int)v;
-    v = num(t, row, "exit_code");
-    r->has_exit_code = !isnan(v);
-    r->exit_code = r->has_exit_code ? (int)v : 0;
+    r->replicate = to_int(num(t, row, "replicate"), 0);
+    r->round = to_int(num(t, row, "round"), 0);
+    if (r->round < 0)
+        r->round = 0;
+    double v = num(t, row, "exit_code");
+    r->has_exit_code = to_int(v, INT_MIN) != INT_MIN;
+    r->exit_code = to_int(v, 0);
     r->ok = strcmp(r->state, "succeeded") == 0;
     r->runtime = num(t, row, "runtime_seconds");
     r->cpu = num(t, row, "cpu_seconds");
@@ -276,8 +283,9 @@ static int parse_objective(const char *s, report_objective *o)
     return 0;
 }
 
-int report_model_load(const char *results_csv, const char *objective, report_model *m,
-                      char *err, size_t errlen)
+static int build(report_model *m, const char *name, char *err, size_t errlen);
+
+static int start(report_model *m, const char *objective, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
     m->best_fastest = m->best_cheapest = m->best_metric = -1;
@@ -286,12 +294,34 @@ int report_model_load(const char *results_csv, const char *objective, report_mod
                  objective);
         return -1;
     }
-    if (csv_read_file(results_csv, &m->results, err, errlen) != 0)
+    return 0;
+}
+
+int report_model_load(const char *results_csv, const char *objective, report_model *m,
+                      char *err, size_t errlen)
+{
+    if (start(m, objective, err, errlen) != 0 ||
+        csv_read_file(results_csv, &m->results, err, errlen) != 0)
         return -1;
+    return build(m, results_csv, err, errlen);
+}
+
+int report_model_parse(const char *data, size_t len, const char *objective, report_model *m,
+                       char *err, size_t errlen)
+{
+    if (start(m, objective, err, errlen) != 0 ||
+        csv_parse(data, len, &m->results, err, errlen) != 0)
+        return -1;
+    return build(m, "results.csv", err, errlen);
+}
+
+/* Turns the rows of m->results into runs, groups, ranking, winners and the front. */
+static int build(report_model *m, const char *name, char *err, size_t errlen)
+{
     const csv_table *t = &m->results;
     if (csv_col(t, "instance_type") < 0 || csv_col(t, "runtime_seconds") < 0) {
         snprintf(err, errlen, "%s: no instance_type/runtime_seconds columns: not a results.csv",
-                 results_csv);
+                 name);
         goto fail;
     }
     m->runs = calloc(t->n_rows + 1, sizeof *m->runs);

@@ -54,6 +54,9 @@ typedef struct report_model {
 
 int  report_model_load(const char *results_csv, const char *objective, report_model *m,
                        char *err, size_t errlen);
+/* The same from results.csv's text (the fuzz target's entry). */
+int  report_model_parse(const char *data, size_t len, const char *objective, report_model *m,
+                        char *err, size_t errlen);
 void report_model_free(report_model *m);
 
 /* The objective value of a run or a group (NAN when missing). */

@@ -538,6 +538,16 @@ static void fig_series(plot_ctx *c, const char *output_dir, const char *want)
 
 /* ---- searches: convergence and the evaluated points ---- */
 
+/* Evaluation order: by round, then as results.csv lists them. */
+static int cmp_round(const void *a, const void *b, void *ctx)
+{
+    const report_model *m = ctx;
+    const report_run *x = &m->runs[*(const size_t *)a], *y = &m->runs[*(const size_t *)b];
+    if (x->round != y->round)
+        return x->round < y->round ? -1 : 1;
+    return (x->row > y->row) - (x->row < y->row);
+}
+
 static void fig_convergence(plot_ctx *c)
 {
     const report_model *m = c->m;
@@ -556,33 +566,36 @@ static void fig_convergence(plot_ctx *c)
     char b1[32], b2[32];
     int last_round = -1;
     strbuf arrows = STRBUF_INIT;
-    for (int round = 0; round <= m->max_round; round++) {
-        for (size_t i = 0; i < m->n_runs; i++) {
-            const report_run *r = &m->runs[i];
-            if (r->round != round)
-                continue;
-            double v = report_run_value(m, r);
-            eval++;
-            if (isfinite(v) && v < best) {
-                best = v;
-                best_eval = eval;
-            }
-            if (round != last_round && eval > 1)
-                sb_printf(&arrows, "set arrow from %zu.5, graph 0 to %zu.5, graph 1 nohead "
-                          "dt 3 lc rgb '#bbbbbb'\n", eval - 1, eval - 1);
-            last_round = round;
-            fprintf(d, "%zu\t%d", eval, round);
-            dat_num(d, v);
-            dat_num(d, best);
-            fputs("\t0\n", d);
-            rtable_add(&fig->table, "%zu", eval);
-            rtable_add(&fig->table, "%d", round);
-            rtable_add(&fig->table, "%s", r->instance_type);
-            rtable_add(&fig->table, "%s", r->point_tag);
-            rtable_add(&fig->table, "%s", isfinite(v) ? fmt_num(v, b1, sizeof b1) : r->state);
-            rtable_add(&fig->table, "%s", fmt_num(best, b2, sizeof b2));
+    size_t *order = calloc(m->n_runs + 1, sizeof *order);
+    for (size_t i = 0; order && i < m->n_runs; i++)
+        order[i] = i;
+    if (order)
+        qsort_r(order, m->n_runs, sizeof *order, cmp_round, (void *)m);
+    for (size_t k = 0; order && k < m->n_runs; k++) {
+        const report_run *r = &m->runs[order[k]];
+        int round = r->round;
+        double v = report_run_value(m, r);
+        eval++;
+        if (isfinite(v) && v < best) {
+            best = v;
+            best_eval = eval;
         }
+        if (round != last_round && eval > 1)
+            sb_printf(&arrows, "set arrow from %zu.5, graph 0 to %zu.5, graph 1 nohead "
+                      "dt 3 lc rgb '#bbbbbb'\n", eval - 1, eval - 1);
+        last_round = round;
+        fprintf(d, "%zu\t%d", eval, round);
+        dat_num(d, v);
+        dat_num(d, best);
+        fputs("\t0\n", d);
+        rtable_add(&fig->table, "%zu", eval);
+        rtable_add(&fig->table, "%d", round);
+        rtable_add(&fig->table, "%s", r->instance_type);
+        rtable_add(&fig->table, "%s", r->point_tag);
+        rtable_add(&fig->table, "%s", isfinite(v) ? fmt_num(v, b1, sizeof b1) : r->state);
+        rtable_add(&fig->table, "%s", fmt_num(best, b2, sizeof b2));
     }
+    free(order);
     fclose(d);
     const char *obj = report_objective_name(m->objective);
     strbuf body = STRBUF_INIT;
