@@ -1,6 +1,7 @@
 #include "monitor/results_sink.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,22 @@ struct results_sink {
     char *local_dir;       /* SINK_LOCAL */
     s3_url url;            /* SINK_S3 */
     s3_client *client;
+    int failing;           /* the previous publish failed */
+    int final;             /* the publish under way is the last one */
 };
+
+/* Logs a publish failure: an error the first time in a streak and at the end, else a
+ * debug line. */
+__attribute__((format(printf, 2, 3))) static void sink_failed(const results_sink *s,
+                                                               const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    log_msg(!s->failing || s->final ? LOG_ERROR : LOG_DEBUG, "%s", msg);
+}
 
 int same_directory(const char *a, const char *b)
 {
@@ -127,7 +143,7 @@ done:;
 static int publish_local(results_sink *s, const char *const *names, size_t n)
 {
     if (mkdir_p(s->local_dir) < 0) {
-        log_error("cannot create result directory %s: %s", s->local_dir, strerror(errno));
+        sink_failed(s, "cannot create result directory %s: %s", s->local_dir, strerror(errno));
         return -1;
     }
     if (same_directory(s->local_dir, s->workdir))
@@ -137,7 +153,7 @@ static int publish_local(results_sink *s, const char *const *names, size_t n)
         char *src = path_join(s->workdir, names[i]);
         char *dst = path_join(s->local_dir, names[i]);
         if (!src || !dst || copy_file(src, dst) < 0) {
-            log_error("cannot copy %s to %s: %s", names[i], s->local_dir, strerror(errno));
+            sink_failed(s, "cannot copy %s to %s: %s", names[i], s->local_dir, strerror(errno));
             rc = -1;
         }
         free(src);
@@ -184,7 +200,7 @@ static int publish_s3(results_sink *s, const char *const *names, size_t n)
         memset(&opt, 0, sizeof opt);
         opt.path_style = -1;
         if (s3_client_new(&opt, &s->client, &err) < 0) {
-            log_error("cannot upload to %s: %s", s->target, err.message);
+            sink_failed(s, "cannot upload to %s: %s", s->target, err.message);
             s->client = NULL;
             return -1;
         }
@@ -197,7 +213,7 @@ static int publish_s3(results_sink *s, const char *const *names, size_t n)
             rc = -1;
         } else if (s3_put_file(s->client, s->url.bucket, key, src, content_type(names[i]),
                                &err) < 0) {
-            log_error("upload of %s to s3://%s/%s failed (kept in %s): %s", names[i],
+            sink_failed(s, "upload of %s to s3://%s/%s failed (kept in %s): %s", names[i],
                       s->url.bucket, key, s->workdir, err.message);
             rc = -1;
         } else {
@@ -209,16 +225,16 @@ static int publish_s3(results_sink *s, const char *const *names, size_t n)
     return rc;
 }
 
-int results_sink_publish(results_sink *s, const char *const *names, size_t n)
+int results_sink_publish(results_sink *s, const char *const *names, size_t n, int final)
 {
-    switch (s->kind) {
-    case SINK_LOCAL:
-        return publish_local(s, names, n);
-    case SINK_S3:
-        return publish_s3(s, names, n);
-    default:
-        return 0;
-    }
+    s->final = final;
+    int rc = 0;
+    if (s->kind == SINK_LOCAL)
+        rc = publish_local(s, names, n);
+    else if (s->kind == SINK_S3)
+        rc = publish_s3(s, names, n);
+    s->failing = rc < 0;
+    return rc;
 }
 
 void results_sink_close(results_sink *s)

@@ -15,8 +15,10 @@ typedef struct results_sink results_sink;
 /* url: "s3://bucket/prefix/", "file:///dir", a local directory, or NULL (files stay in
  * workdir). 0, or -1 when the URL is malformed (reported). */
 int  results_sink_open(const char *url, const char *workdir, results_sink **out);
-/* Copies or uploads workdir/NAME for each name. 0 when all arrived, else -1. */
-int  results_sink_publish(results_sink *s, const char *const *names, size_t n);
+/* Copies or uploads workdir/NAME for each name. 0 when all arrived, else -1. Failures
+ * are logged as errors once per streak of failing checkpoints, and always at the final
+ * publish, so an unreachable bucket does not flood the log every checkpoint. */
+int  results_sink_publish(results_sink *s, const char *const *names, size_t n, int final);
 /* A description for logs: "s3://b/p/", "/dir", or "" when there is nowhere to send. */
 const char *results_sink_target(const results_sink *s);
 int  results_sink_is_local_dir(const results_sink *s);

@@ -278,7 +278,7 @@ static int publish(run_state *st, int final)
     const char *names[] = { series_file_name(st->o->format), "stdout.log", "stderr.log",
                             "summary.json" };
     size_t n = final ? 4 : 3;   /* summary.json last: its presence means "complete" */
-    return results_sink_publish(st->sink, names, n);
+    return results_sink_publish(st->sink, names, n, final);
 }
 
 /* ---- the run ------------------------------------------------------------------------ */
@@ -390,9 +390,9 @@ static int finish(run_state *st, int start_errno, const char *start_error)
     double end_wall = wall_seconds(), end_mono = mono_seconds();
     outcome oc = outcome_of(st, start_errno);
     custom_metric cm;
-    /* a file older than the run (with a little slack for coarse file-system clocks) was
-     * left by an earlier one */
-    custom_metric_read(st->o->custom_file, st->start_wall - 1.0, &cm);
+    /* a file older than the run was left by an earlier one (the slack covers file
+     * systems whose timestamps come from a clock that ticks every few milliseconds) */
+    custom_metric_read(st->o->custom_file, st->start_wall - 0.05, &cm);
     instance_facts inst;
     instance_facts_gather(st->o->instance_type, "/sys/devices/virtual/dmi/id", "/proc", &inst);
     const sampler *s = &st->smp;
