@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/batch_array.h"
 #include "common/log.h"
 
 #ifndef MONITOR_VERSION
@@ -176,37 +175,6 @@ static int parse_one(int argc, char **argv, int *i, monitor_options *o, const ch
     return 0;
 }
 
-/* An AWS Batch array child (the orchestrator submits a point's replicates as one array job)
- * puts its results in its own replicate's directory under the point's one given in
- * MONITOR_RESULT_URL, and tells the workload its replicate: see common/batch_array.h. */
-static int array_child_url(monitor_options *o)
-{
-    const char *point_url = getenv("MONITOR_RESULT_URL");
-    if (!o->result_url || o->result_url != point_url)
-        return 0;   /* no URL, or one chosen on the command line */
-    char *url = NULL;
-    int rep = -1;
-    int r = batch_array_child(point_url, getenv("ORCH_ARRAY_REPLICATE_BASE"),
-                              getenv("AWS_BATCH_JOB_ARRAY_INDEX"), getenv("AWS_BATCH_JOB_ID"),
-                              &url, &rep);
-    if (r < 0) {
-        log_error("ORCH_ARRAY_REPLICATE_BASE is set but the array index is not "
-                  "(AWS_BATCH_JOB_ARRAY_INDEX, AWS_BATCH_JOB_ID)");
-        return -1;
-    }
-    if (r == 0)
-        return 0;
-    char buf[16];
-    snprintf(buf, sizeof buf, "%d", rep);
-    if (setenv("ORCH_REPLICATE", buf, 1) != 0) {
-        free(url);
-        return -1;
-    }
-    o->owned_result_url = url;
-    o->result_url = url;
-    return 0;
-}
-
 int monitor_options_parse(int argc, char **argv, monitor_options *o)
 {
     set_defaults(o);
@@ -240,8 +208,6 @@ int monitor_options_parse(int argc, char **argv, monitor_options *o)
         log_error("out of memory");
         return -1;
     }
-    if (array_child_url(o) < 0)
-        return -1;
     return 0;
 }
 
