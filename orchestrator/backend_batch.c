@@ -677,7 +677,9 @@ static int be_recover(backend *b, job *j, char *err, size_t errlen)
     for (size_t i = 0; i < n; i++) {
         long long first;
         int count;
-        if (batch_job_name_parse(be->cfg, v[i].job_name, &first, &count) != 0)
+        /* moto lists array children (ID:N) under the parent's name too; AWS does not. */
+        if (strchr(v[i].job_id, ':') ||
+            batch_job_name_parse(be->cfg, v[i].job_name, &first, &count) != 0)
             continue;
         if (j->id < first || j->id >= first + count)
             continue;

@@ -1,0 +1,246 @@
+/* Drives the batch backend and setup/teardown directly (no journal, no run loop), so
+ * test_batch_moto.sh can check each Batch operation against moto on its own. Built by that
+ * test against the build's archives.
+ *
+ *   batch_driver setup CFG | teardown CFG
+ *   batch_driver submit CFG JOBS       plan types x points x replicates (journal ids 1..N),
+ *                                      submit them all, write "ID TYPE TAG REP BACKEND_ID"
+ *                                      lines to JOBS
+ *   batch_driver wait CFG JOBS SECONDS poll until every job is final; print
+ *                                      "ID STATE EXIT BACKEND_ID" lines
+ *   batch_driver running CFG JOBS SECONDS   poll until every job runs
+ *   batch_driver kill CFG JOBS         cancel every job
+ *   batch_driver log CFG JOBS ID PATH  save job ID's log stream to PATH
+ *   batch_driver recover CFG JOBS ID   find job ID by its name; print its backend id
+ * Every command prints "calls submit=S describe=D register=R list=L terminate=T" last. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "orchestrator/backend_batch.h"
+#include "orchestrator/batch_setup.h"
+#include "orchestrator/config.h"
+#include "orchestrator/plan.h"
+
+typedef struct job_set {
+    job *v;
+    size_t n;
+} job_set;
+
+static void jobs_free(job_set *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        job_free_fields(&s->v[i]);
+    free(s->v);
+}
+
+static char *result_url(const config *cfg, const char *type, const char *tag, int rep)
+{
+    size_t n = strlen(cfg->results_url) + strlen(cfg->experiment) + strlen(type) +
+               strlen(tag) + 32;
+    char *u = malloc(n);
+    const char *sep = cfg->results_url[strlen(cfg->results_url) - 1] == '/' ? "" : "/";
+    snprintf(u, n, "%s%s%s/%s/%s/%d/", cfg->results_url, sep, cfg->experiment, type, tag,
+             rep);
+    return u;
+}
+
+static int plan_jobs(const config *cfg, job_set *s, char *err, size_t errlen)
+{
+    char **types = NULL;
+    size_t n_types = 0, n_points = 0;
+    plan_point *points = NULL;
+    if (plan_instance_types(cfg, &types, &n_types, err, errlen) ||
+        plan_points(cfg, &points, &n_points, err, errlen))
+        return -1;
+    s->v = calloc(n_types * n_points * (size_t)cfg->replicates + 1, sizeof *s->v);
+    for (size_t t = 0; t < n_types; t++)
+        for (size_t p = 0; p < n_points; p++)
+            for (int r = 0; r < cfg->replicates; r++) {
+                job *j = &s->v[s->n];
+                j->id = (long long)s->n + 1;
+                j->experiment = strdup(cfg->experiment);
+                j->instance_type = strdup(types[t]);
+                j->point_tag = strdup(points[p].tag);
+                j->replicate = r;
+                j->nodes = points[p].nodes;
+                j->gpus = points[p].gpus;
+                j->exit_code = -1;
+                j->result_url = result_url(cfg, types[t], points[p].tag, r);
+                if (plan_argv(cfg, &points[p], &j->argv, err, errlen) != 0)
+                    return -1;
+                s->n++;
+            }
+    plan_points_free(points, n_points);
+    plan_strings_free(types, n_types);
+    return 0;
+}
+
+static int read_jobs(const config *cfg, const char *path, job_set *s)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char type[128], tag[512], id_buf[256];
+    long long id;
+    int rep;
+    s->v = calloc(4096, sizeof *s->v);
+    while (s->n < 4096 &&
+           fscanf(f, "%lld %127s %511s %d %255s", &id, type, tag, &rep, id_buf) == 5) {
+        job *j = &s->v[s->n++];
+        j->id = id;
+        j->experiment = strdup(cfg->experiment);
+        j->instance_type = strdup(type);
+        j->point_tag = strdup(tag);
+        j->replicate = rep;
+        j->result_url = result_url(cfg, type, tag, rep);
+        j->backend_id = strdup(id_buf);
+    }
+    fclose(f);
+    return 0;
+}
+
+static void print_stats(backend *b)
+{
+    batch_backend_stats st;
+    backend_batch_stats(b, &st);
+    printf("calls submit=%zu describe=%zu register=%zu list=%zu terminate=%zu\n",
+           st.submit_calls, st.describe_calls, st.register_calls, st.list_calls,
+           st.terminate_calls);
+}
+
+static int cmd_submit(backend *b, const config *cfg, const char *out, char *err, size_t errlen)
+{
+    job_set s = { 0 };
+    int rc = plan_jobs(cfg, &s, err, errlen);
+    job **ptrs = calloc(s.n + 1, sizeof *ptrs);
+    for (size_t i = 0; i < s.n; i++)
+        ptrs[i] = &s.v[i];
+    size_t accepted = 0;
+    if (rc == 0)
+        rc = b->ops->submit(b, ptrs, s.n, &accepted, err, errlen);
+    FILE *f = fopen(out, "w");
+    for (size_t i = 0; f && i < accepted; i++)
+        fprintf(f, "%lld %s %s %d %s\n", s.v[i].id, s.v[i].instance_type, s.v[i].point_tag,
+                s.v[i].replicate, s.v[i].backend_id);
+    if (f)
+        fclose(f);
+    printf("submitted %zu of %zu\n", accepted, s.n);
+    free(ptrs);
+    jobs_free(&s);
+    return rc;
+}
+
+/* Polls until pred holds for every job or the time is up. */
+static int poll_until(backend *b, job_set *s, double seconds, int want_running, char *err,
+                      size_t errlen)
+{
+    job **ptrs = calloc(s->n + 1, sizeof *ptrs);
+    backend_status *st = calloc(s->n + 1, sizeof *st);
+    for (size_t i = 0; i < s->n; i++)
+        ptrs[i] = &s->v[i];
+    double deadline = mono_seconds() + seconds;
+    int rc = -1;
+    while (mono_seconds() < deadline) {
+        if (b->ops->poll(b, ptrs, s->n, st, err, errlen) != 0)
+            break;
+        size_t done = 0;
+        for (size_t i = 0; i < s->n; i++)
+            done += want_running ? st[i].state == JOB_RUNNING || job_state_is_final(st[i].state)
+                                 : job_state_is_final(st[i].state);
+        if (done == s->n) {
+            rc = 0;
+            break;
+        }
+        sleep_seconds(0.5);
+    }
+    if (rc != 0 && !err[0])
+        snprintf(err, errlen, "jobs not %s within %.0f s", want_running ? "running" : "final",
+                 seconds);
+    for (size_t i = 0; i < s->n; i++)
+        printf("%lld %s %d %s %s\n", s->v[i].id, job_state_name(st[i].state), st[i].exit_code,
+               s->v[i].backend_id, st[i].reason[0] ? "reason" : "-");
+    free(ptrs);
+    free(st);
+    return rc;
+}
+
+static job *find_job(job_set *s, long long id)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].id == id)
+            return &s->v[i];
+    return NULL;
+}
+
+static int run(backend *b, const config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "submit") == 0)
+        return cmd_submit(b, cfg, argv[3], err, errlen);
+    job_set s = { 0 };
+    if (argc < 4 || read_jobs(cfg, argv[3], &s) != 0) {
+        snprintf(err, errlen, "cannot read the jobs file");
+        return -1;
+    }
+    int rc = -1;
+    if (strcmp(cmd, "wait") == 0 && argc > 4) {
+        rc = poll_until(b, &s, atof(argv[4]), 0, err, errlen);
+    } else if (strcmp(cmd, "running") == 0 && argc > 4) {
+        rc = poll_until(b, &s, atof(argv[4]), 1, err, errlen);
+    } else if (strcmp(cmd, "kill") == 0) {
+        rc = 0;
+        for (size_t i = 0; i < s.n && rc == 0; i++)
+            rc = b->ops->cancel(b, &s.v[i], err, errlen);
+    } else if (strcmp(cmd, "log") == 0 && argc > 5) {
+        job *j = find_job(&s, atoll(argv[4]));
+        rc = j ? b->ops->fetch_log(b, j, argv[5], err, errlen) : -1;
+    } else if (strcmp(cmd, "recover") == 0 && argc > 4) {
+        job *j = find_job(&s, atoll(argv[4]));
+        if (j) {
+            free(j->backend_id);
+            j->backend_id = NULL;
+            rc = b->ops->recover(b, j, err, errlen);
+            printf("recovered %s\n", j->backend_id ? j->backend_id : "(none)");
+        }
+    } else {
+        snprintf(err, errlen, "unknown command %s", cmd);
+    }
+    jobs_free(&s);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    log_init(argv[0], getenv("DRIVER_DEBUG") ? LOG_DEBUG : LOG_INFO);
+    if (argc < 3) {
+        fprintf(stderr, "usage: batch_driver COMMAND CFG [ARGS]\n");
+        return 2;
+    }
+    char err[1024] = "";
+    config cfg;
+    if (config_load(argv[2], &cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "batch_driver: %s\n", err);
+        return 1;
+    }
+    int rc;
+    batch_setup_options so = { .wait_seconds = 60 };
+    if (strcmp(argv[1], "setup") == 0) {
+        rc = batch_setup(&cfg, &so, err, sizeof err);
+    } else if (strcmp(argv[1], "teardown") == 0) {
+        rc = batch_teardown(&cfg, &so, err, sizeof err);
+    } else {
+        backend *b = backend_batch_new(&cfg, err, sizeof err);
+        rc = b ? run(b, &cfg, argc, argv, err, sizeof err) : -1;
+        if (b) {
+            print_stats(b);
+            b->ops->destroy(b);
+        }
+    }
+    if (rc != 0)
+        fprintf(stderr, "batch_driver %s: %s\n", argv[1], err);
+    config_free(&cfg);
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# The batch backend and `setup`/`teardown` against moto's AWS Batch, with SigV4 checking on
+# and the jobs really run as podman containers (moto's Batch uses the Docker API that
+# `podman system service` serves). The image is FROM scratch: busybox-static and the static
+# monitor_system as ENTRYPOINT, so the containers upload their results to moto's S3.
+#
+#   setup (twice: idempotent) -> 2 types x 2 replicates as one array job per type (2
+#   SubmitJob calls) -> all SUCCEEDED with ~1 DescribeJobs per poll -> 4 result sets in S3
+#   under .../TYPE/TAG/REP/ -> recover a job by its name -> a failing job: FAILED and its
+#   CloudWatch log saved -> a long job killed -> mnp pinning (one-node multi-node job)
+#   -> `orchestrate run --backend batch` when the orchestrator has its run loop -> teardown.
+#
+# Driven by tests/integration/batch_driver.c (built here against the build's archives).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/podman_env.sh"
+
+command -v moto_server >/dev/null || { fail "moto_server is not installed (tools/install_deps.sh --test)"; exit 1; }
+python3 -c 'import boto3' 2>/dev/null || { fail "python3 boto3 is missing (tools/install_deps.sh --test)"; exit 1; }
+for lib in libcommon libuploader liborchestrator; do
+  [ -f "$BUILD/$lib.a" ] || { fail "$BUILD/$lib.a is missing: make BUILD=$BUILD all"; exit 1; }
+done
+podman_env_setup
+podman_service_start || { fail "podman system service did not start"; exit 1; }
+
+# ---- the driver, linked like the unit tests (sanitizers when the archives have them) ----
+driver=$TMP/batch_driver
+san=""
+if nm "$BUILD/libcommon.a" 2>/dev/null | grep -q __asan; then
+  san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+fi
+libs=$(pkg-config --libs yaml-0.1 sqlite3 libcurl openssl expat jansson)
+# shellcheck disable=SC2086
+if ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -I"$ROOT" -g $san -o "$driver" \
+    "$ROOT/tests/integration/batch_driver.c" "$BUILD/liborchestrator.a" "$BUILD/libuploader.a" \
+    "$BUILD/libcommon.a" $libs -lpthread -lm >"$TMP/driver-build.log" 2>&1; then
+  fail "building batch_driver: $(tail -n 5 "$TMP/driver-build.log")"; exit 1
+fi
+
+# ---- the image: busybox + the static monitor as ENTRYPOINT ----
+image=${BATCH_TEST_IMAGE:-}
+if [ -z "$image" ]; then
+  static=${STATIC_MONITOR:-$ROOT/build/static/monitor_system}
+  if [ ! -x "$static" ]; then
+    (cd "$ROOT" && make -s static) >"$TMP/static.log" 2>&1 ||
+      { fail "make static failed: $(tail -n 5 "$TMP/static.log")"; exit 1; }
+  fi
+  ctx=$TMP/image
+  mkdir -p "$ctx"
+  cp "$static" "$ctx/monitor_system"
+  cp /bin/busybox "$ctx/busybox"
+  cat >"$ctx/Containerfile" <<'EOF'
+FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+COPY monitor_system /monitor_system
+ENTRYPOINT ["/monitor_system"]
+EOF
+  tag=batch-moto-$$:latest
+  podman_scratch_image "$tag" "$ctx" || { fail "image build"; exit 1; }
+  podman_remove_image_at_exit "$tag"
+  image=localhost/$tag
+fi
+
+# ---- moto: three unsigned calls make the IAM user; everything after is signed ----
+port=$(free_port)
+INITIAL_NO_AUTH_ACTION_COUNT=3 MOTO_DOCKER_NETWORK_MODE=host DOCKER_HOST=$DOCKER_HOST \
+  moto_server -H 127.0.0.1 -p "$port" >"$TMP/moto.log" 2>&1 &
+moto_pid=$!
+on_exit "kill $moto_pid"
+wait_for_port "$port" 30 || { fail "moto_server did not start: $(tail -n 3 "$TMP/moto.log")"; exit 1; }
+endpoint=http://127.0.0.1:$port
+export AWS_ENDPOINT_URL=$endpoint AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+unset AWS_PROFILE AWS_SESSION_TOKEN
+read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY < <(python3 "$ROOT/tests/integration/moto_iam_user.py" "$endpoint" batch-test)
+export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+[ -n "${AWS_SECRET_ACCESS_KEY:-}" ] || { fail "no IAM access key from moto"; exit 1; }
+python3 "$ROOT/tests/integration/moto_make_bucket.py" "$endpoint" batch-results
+read -r service_role instance_profile < <(python3 "$ROOT/tests/integration/moto_batch_roles.py" "$endpoint")
+
+# The containers get their keys as a job role's, from a container-credentials endpoint.
+creds_port=$(free_port)
+ECS_CREDS_KEY_ID=$AWS_ACCESS_KEY_ID ECS_CREDS_SECRET=$AWS_SECRET_ACCESS_KEY \
+  python3 "$ROOT/tests/integration/ecs_credentials_server.py" "$creds_port" >"$TMP/creds.log" 2>&1 &
+on_exit "kill $!"
+wait_for_port "$creds_port" 20 || { fail "credentials endpoint did not start"; exit 1; }
+
+# ---- configs ----
+write_config() {  # file experiment pinning types command-yaml
+  cat >"$1" <<YAML
+experiment: $2
+backend: batch
+results_url: s3://batch-results/bench/
+image: $image
+job_timeout: 5m
+replicates: 2
+instance_types: [$4]
+command: $5
+batch:
+  pinning: $3
+  name_prefix: bt$$
+  service_role_arn: $service_role
+  instance_role: $instance_profile
+env:
+  AWS_ENDPOINT_URL: $endpoint
+  AWS_REGION: us-east-1
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: http://127.0.0.1:$creds_port/v2/credentials/batch-test
+YAML
+}
+ok_cfg=$TMP/ok.yaml fail_cfg=$TMP/fail.yaml kill_cfg=$TMP/kill.yaml mnp_cfg=$TMP/mnp.yaml
+write_config "$ok_cfg" ok queue-per-type "c5.large, m5.large" \
+  '[/bin/sh, -c, "echo hello replicate $ORCH_REPLICATE; echo 42 > benchmark_custom.txt"]'
+write_config "$fail_cfg" broken queue-per-type "c5.large" \
+  '[/bin/sh, -c, "echo about to fail; echo failing loudly >&2; exit 3"]'
+sed -i 's/^replicates: 2/replicates: 1/' "$fail_cfg"
+write_config "$kill_cfg" long queue-per-type "m5.large" '[/bin/sleep, "300"]'
+sed -i 's/^replicates: 2/replicates: 1/' "$kill_cfg"
+write_config "$mnp_cfg" pinned mnp "c5.large" '[/bin/sh, -c, "echo pinned node"]'
+sed -i 's/^replicates: 2/replicates: 1/' "$mnp_cfg"
+
+count_words() { wc -w | tr -d ' '; }
+
+# ---- setup, twice ----
+if "$driver" setup "$ok_cfg" >"$TMP/setup1.out" 2>&1; then pass "setup creates queues, CEs, definitions"
+else fail "setup: $(tail -n 5 "$TMP/setup1.out")"; fi
+on_exit "'$driver' teardown '$ok_cfg'"
+check "setup is idempotent" "$driver" setup "$ok_cfg"
+ces=$(aws batch describe-compute-environments --query "computeEnvironments[?starts_with(computeEnvironmentName,'bt$$-')].computeEnvironmentName" --output text | tr '\t' '\n' | sort | tr '\n' ' ')
+expect_eq "one compute environment per type" "$ces" "bt$$-c5-large bt$$-m5-large "
+queues=$(aws batch describe-job-queues --query "jobQueues[?starts_with(jobQueueName,'bt$$-')].[jobQueueName,state]" --output text | sort | tr '\t\n' '  ')
+expect_eq "one enabled queue per type" "$queues" "bt$$-c5-large ENABLED bt$$-m5-large ENABLED "
+jd=$(aws batch describe-job-definitions --job-definition-name "bt$$-c5-large" --status ACTIVE --query 'jobDefinitions[].[revision,containerProperties.image,containerProperties.resourceRequirements[?type==`VCPU`].value|[0]]' --output text)
+expect_eq "one definition revision (image, 2 vCPUs) after two setups" "$jd" "1	$image	2"
+
+# ---- 2 types x 2 replicates ----
+if "$driver" submit "$ok_cfg" "$TMP/ok.jobs" >"$TMP/submit.out" 2>&1; then pass "submit 4 jobs"
+else fail "submit: $(tail -n 5 "$TMP/submit.out")"; fi
+expect_eq "replicates as array jobs: 2 SubmitJob calls for 4 jobs" \
+  "$(grep -o 'submit=[0-9]*' "$TMP/submit.out")" "submit=2"
+expect_eq "definitions reused, not re-registered" \
+  "$(aws batch describe-job-definitions --job-definition-name "bt$$-m5-large" --query 'length(jobDefinitions)')" "1"
+check "array children tracked as ID:INDEX" grep -Eq '^2 c5.large default 1 [0-9a-f-]+:1$' "$TMP/ok.jobs"
+if "$driver" wait "$ok_cfg" "$TMP/ok.jobs" 90 >"$TMP/wait.out" 2>&1; then pass "4 jobs reached a final state"
+else fail "wait: $(tail -n 6 "$TMP/wait.out")"; fi
+expect_eq "all 4 SUCCEEDED with exit 0" "$(grep -c ' succeeded 0 ' "$TMP/wait.out")" "4"
+polls=$(grep -o 'describe=[0-9]*' "$TMP/wait.out" | cut -d= -f2)
+check "polling 4 jobs costs one DescribeJobs per poll ($polls calls)" test "${polls:-99}" -le 40
+
+python3 - "$endpoint" >"$TMP/s3.out" 2>&1 <<'PY'
+import boto3, json, sys
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+# (moto 5.2 rejects boto3's signed ListObjectsV2 with SignatureDoesNotMatch: GETs only)
+for t in ("c5.large", "m5.large"):
+    for r in (0, 1):
+        key = "bench/ok/%s/default/%d/" % (t, r)
+        try:
+            body = s3.get_object(Bucket="batch-results", Key=key + "stdout.log")["Body"].read().decode()
+        except Exception as e:
+            print("%sstdout.log: %s" % (key, e)); sys.exit(1)
+        if "hello replicate %d" % r not in body:
+            print("stdout of %s/%d: %r" % (t, r, body)); sys.exit(1)
+        s = json.loads(s3.get_object(Bucket="batch-results", Key="bench/ok/%s/default/%d/summary.json" % (t, r))["Body"].read())
+        if s.get("status") != "succeeded" or s.get("custom_metric") != 42:
+            print("summary of %s/%d: %s" % (t, r, s)); sys.exit(1)
+sys.exit(0)
+PY
+if [ $? -eq 0 ]; then pass "each array child uploaded to its own TYPE/TAG/REPLICATE/ in S3 (signed)"
+else
+  fail "results in S3: $(tail -n 8 "$TMP/s3.out")"
+  "$driver" log "$ok_cfg" "$TMP/ok.jobs" 1 "$TMP/ok1.log" >/dev/null 2>&1 && tail -n 20 "$TMP/ok1.log"
+fi
+
+# recover: a crash between submission and journaling is healed by the job's name
+want=$(awk '$1 == 3 {print $5}' "$TMP/ok.jobs")
+"$driver" recover "$ok_cfg" "$TMP/ok.jobs" 3 >"$TMP/recover.out" 2>&1
+expect_eq "recover finds job 3 by its name" "$(grep -o 'recovered .*' "$TMP/recover.out")" "recovered $want"
+
+# ---- a failing job and its log ----
+"$driver" submit "$fail_cfg" "$TMP/fail.jobs" >"$TMP/fsubmit.out" 2>&1 || fail "submit failing job: $(tail -n 3 "$TMP/fsubmit.out")"
+"$driver" wait "$fail_cfg" "$TMP/fail.jobs" 60 >"$TMP/fwait.out" 2>&1
+check "the failing job is FAILED" grep -q '^1 failed ' "$TMP/fwait.out"
+if "$driver" log "$fail_cfg" "$TMP/fail.jobs" 1 "$TMP/batch.log" >"$TMP/flog.out" 2>&1; then
+  pass "its CloudWatch log stream fetched"
+else fail "fetch_log: $(tail -n 3 "$TMP/flog.out")"; fi
+check "batch.log holds the job's stdout" grep -q 'about to fail' "$TMP/batch.log"
+check "batch.log holds the job's stderr" grep -q 'failing loudly' "$TMP/batch.log"
+check "batch.log lines are time-stamped" grep -Eq '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z ' "$TMP/batch.log"
+
+# ---- kill a long job ----
+"$driver" submit "$kill_cfg" "$TMP/kill.jobs" >"$TMP/ksubmit.out" 2>&1 || fail "submit long job: $(tail -n 3 "$TMP/ksubmit.out")"
+if "$driver" running "$kill_cfg" "$TMP/kill.jobs" 60 >"$TMP/krun.out" 2>&1; then pass "the long job runs"
+else fail "long job not running: $(tail -n 3 "$TMP/krun.out")"; fi
+check "kill (TerminateJob)" "$driver" kill "$kill_cfg" "$TMP/kill.jobs"
+start=$SECONDS
+"$driver" wait "$kill_cfg" "$TMP/kill.jobs" 60 >"$TMP/kwait.out" 2>&1
+check "the killed job is cancelled ($((SECONDS - start)) s)" grep -q '^1 cancelled ' "$TMP/kwait.out"
+
+# ---- mnp pinning: a one-node multi-node job names its instance type ----
+if "$driver" setup "$mnp_cfg" >"$TMP/msetup.out" 2>&1; then pass "setup (mnp)"
+else fail "setup mnp: $(tail -n 5 "$TMP/msetup.out")"; fi
+on_exit "'$driver' teardown '$mnp_cfg'"
+"$driver" submit "$mnp_cfg" "$TMP/mnp.jobs" >"$TMP/msubmit.out" 2>&1 || fail "submit mnp: $(tail -n 3 "$TMP/msubmit.out")"
+# (moto's DescribeJobDefinitions leaves nodeProperties out; DescribeJobs shows them)
+itype=$(aws batch describe-jobs --jobs "$(awk '{print $5}' "$TMP/mnp.jobs")" --query 'jobs[0].[jobDefinition,nodeProperties.nodeRangeProperties[0].container.instanceType]' --output text)
+expect_eq "the mnp job's definition pins the instance type" "${itype##*/}" "bt$$-c5-large-a8:1	c5.large"
+"$driver" wait "$mnp_cfg" "$TMP/mnp.jobs" 60 >"$TMP/mwait.out" 2>&1
+check "the mnp job SUCCEEDED" grep -q '^1 succeeded 0 ' "$TMP/mwait.out"
+check "the mnp job uploaded its summary" python3 -c "
+import boto3, sys
+s3 = boto3.client('s3', endpoint_url='$endpoint', region_name='us-east-1')
+s3.head_object(Bucket='batch-results', Key='bench/pinned/c5.large/default/0/summary.json')"
+
+# ---- teardown ----
+if "$driver" teardown "$ok_cfg" >"$TMP/td.out" 2>&1 && "$driver" teardown "$mnp_cfg" >>"$TMP/td.out" 2>&1; then
+  pass "teardown"
+else fail "teardown: $(tail -n 5 "$TMP/td.out")"; fi
+left=$(aws batch describe-compute-environments --query "length(computeEnvironments[?starts_with(computeEnvironmentName,'bt$$-')])")
+expect_eq "no compute environment left" "$left" "0"
+left=$(aws batch describe-job-queues --query "length(jobQueues[?starts_with(jobQueueName,'bt$$-')])")
+expect_eq "no queue left" "$left" "0"
+left=$(aws batch describe-job-definitions --job-definition-name "bt$$-c5-large" --status ACTIVE --query 'length(jobDefinitions)')
+expect_eq "job definitions deregistered" "$left" "0"
+check "teardown again is a no-op" "$driver" teardown "$ok_cfg"
