@@ -103,8 +103,6 @@ int report_write(const char *output_dir, const report_options *opt, char *err,
     report_html_inputs in = { output_dir, title, config_path, config_text, prices_json };
     char *html = path_join(output_dir, "report.html");
     rc = html ? report_html_write(&m, &figs, &in, html, err, errlen) : -1;
-    if (rc == 0)
-        log_info("report written to %s", html);
     free(html);
     free(prices_json);
     free(prices_path);

@@ -13,6 +13,7 @@
 #include "common/timeutil.h"
 
 #define LOG_TAIL_LINES 25
+#define MAX_FAILURE_LOGS 10
 
 static const char *CSS =
     "*{box-sizing:border-box}"
@@ -313,25 +314,49 @@ static void failures(strbuf *sb, const report_model *m, const char *output_dir)
         sb_puts(sb, "</tr>");
     }
     sb_puts(sb, "</tbody></table></div>");
+    /* One log per failed run (stderr first: that is where a workload says why), the first
+     * few open; identical tails are shown once. */
     static const char *logs[] = { "stderr.log", "batch.log", "stdout.log" };
-    for (size_t i = 0; i < m->n_runs; i++) {
+    char **shown = calloc(n + 1, sizeof *shown);
+    size_t n_shown = 0, detailed = 0;
+    for (size_t i = 0; shown && i < m->n_runs && detailed < MAX_FAILURE_LOGS; i++) {
         const report_run *r = &m->runs[i];
         if (r->ok || !r->result_dir[0])
             continue;
-        char *dir = path_join(output_dir, r->result_dir);
-        for (size_t k = 0; dir && k < sizeof logs / sizeof logs[0]; k++) {
-            char *tail = tail_of(dir, logs[k], LOG_TAIL_LINES);
-            if (!tail)
-                continue;
-            sb_puts(sb, "<details open><summary>");
-            esc(sb, r->result_dir);
-            sb_printf(sb, " — %s (last %d lines)</summary><pre>", logs[k], LOG_TAIL_LINES);
-            esc(sb, *tail ? tail : "(empty)");
-            sb_puts(sb, "</pre></details>");
-            free(tail);
+        char *dir = path_join(output_dir, r->result_dir), *tail = NULL;
+        size_t k;
+        for (k = 0; dir && !tail && k < sizeof logs / sizeof logs[0]; k++) {
+            tail = tail_of(dir, logs[k], LOG_TAIL_LINES);
+            if (tail && !*tail) {
+                free(tail);
+                tail = NULL;
+            }
         }
         free(dir);
+        if (!tail)
+            continue;
+        int seen = 0;
+        for (size_t j = 0; j < n_shown && !seen; j++)
+            seen = strcmp(shown[j], tail) == 0;
+        if (seen) {
+            free(tail);
+            continue;
+        }
+        sb_printf(sb, "<details%s><summary>", detailed < 3 ? " open" : "");
+        esc(sb, r->result_dir);
+        sb_printf(sb, " — %s, last lines</summary><pre>", logs[k - 1]);
+        esc(sb, tail);
+        sb_puts(sb, "</pre></details>");
+        shown[n_shown++] = tail;
+        detailed++;
     }
+    if (n_shown < n)
+        sb_printf(sb, "<p class=\"muted\">Log tails of %zu failed run%s shown; the others "
+                  "ended with the same lines or left no log. Every log is under "
+                  "runs/TYPE/POINT/REPLICATE/.</p>", n_shown, n_shown == 1 ? "" : "s");
+    for (size_t j = 0; j < n_shown; j++)
+        free(shown[j]);
+    free(shown);
 }
 
 static void prices(strbuf *sb, const report_model *m, const char *prices_json)

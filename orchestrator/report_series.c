@@ -136,17 +136,27 @@ static void write_data(const report_series *s, FILE *dat)
     }
 }
 
+/* The upper end of a panel's axis: its highest peak plus headroom for the key. */
+static double axis_top(const report_series *s, int panel, int y2)
+{
+    double top = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->line[i].panel == panel && s->line[i].y2 == y2 && s->line[i].peak > top)
+            top = s->line[i].peak;
+    return top > 0 ? top * 1.55 : 1;
+}
+
 static void write_panel(const report_series *s, int panel, strbuf *body)
 {
     int has_y2 = 0, k = 0;
     for (size_t i = 0; i < s->n; i++)
         has_y2 |= s->line[i].panel == panel && s->line[i].y2;
-    sb_printf(&*body, "set title '%s' textcolor rgb '#222222'\nset ylabel '%s'\n"
-              "set yrange [0:*]\nset offsets 0, 0, graph 0.35, 0\n", PANEL_TITLE[panel],
-              PANEL_Y[panel]);
+    sb_printf(body, "set title '%s' textcolor rgb '#222222'\nset ylabel '%s'\n"
+              "set yrange [0:%.6g]\n", PANEL_TITLE[panel], PANEL_Y[panel],
+              axis_top(s, panel, 0));
     if (has_y2)
         sb_printf(body, "set y2label '%s'\nset y2tics nomirror textcolor rgb '#6d6d6d'\n"
-                  "set y2range [0:*]\n", PANEL_Y2[panel]);
+                  "set y2range [0:%.6g]\n", PANEL_Y2[panel], axis_top(s, panel, 1));
     else
         sb_puts(body, "unset y2label\nunset y2tics\n");
     sb_puts(body, "plot ");
@@ -154,8 +164,8 @@ static void write_panel(const report_series *s, int panel, strbuf *body)
         const report_line *l = &s->line[i];
         if (l->panel != panel)
             continue;
-        sb_printf(body, "%s'data/timeseries.dat' using 1:%zu axes x1%s with lines lw 2 "
-                  "%s lc rgb '%s' title '%s'", k ? ", \\\n  " : "", i + 2, l->y2 ? "y2" : "y1",
+        sb_printf(body, "%s'data/timeseries.dat' using 1:%zu axes x1%s with linespoints "
+                  "lw 2 pt 7 ps 0.35 %s lc rgb '%s' title '%s'", k ? ", \\\n  " : "", i + 2, l->y2 ? "y2" : "y1",
                   l->y2 ? "dt 2" : "dt 1", l->y2 ? "#6d6d6d" : COLORS[k % 4], l->label);
         k++;
     }
@@ -170,8 +180,8 @@ void report_series_write(const report_series *s, FILE *dat, strbuf *body, rtable
         "reset\nset datafile separator '\\t'\nset datafile missing 'NaN'\n"
         "set border 3 lc rgb '#555555'\nset tics nomirror textcolor rgb '#333333'\n"
         "set grid ytics lc rgb '#e3e3e3'\n"
-        "set key top left horizontal noenhanced font ',9' textcolor rgb '#333333' "
-        "samplen 2\nset xlabel 'elapsed (s)'\n");
+        "set key top left noenhanced font ',9' textcolor rgb '#333333' "
+        "samplen 2\nset xlabel 'elapsed (s)'\nset xrange [0:*]\n");
     sb_printf(body, "set multiplot layout %d,2 margins 0.07,0.93,0.08,0.95 "
               "spacing 0.16,0.12\n", panels > 4 ? 3 : 2);
     for (int p = 0; p < 5; p++) {
