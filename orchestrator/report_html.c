@@ -181,10 +181,10 @@ static void ranking(strbuf *sb, const report_model *m)
         text_cell(sb, g->point_tag);
         sb_printf(sb, "<td class=\"n\">%zu</td><td class=\"n\">%zu</td>", g->n_ok, g->n_failed);
         num_cell(sb, g->runtime_mean, "%.4g");
-        num_cell(sb, g->runtime_std, "%.3g");
-        num_cell(sb, g->runtime_sem, "%.3g");
+        num_cell(sb, g->runtime_std, "%.4g");
+        num_cell(sb, g->runtime_sem, "%.4g");
         num_cell(sb, g->cost_mean, "%.4g");
-        num_cell(sb, g->cost_sem, "%.3g");
+        num_cell(sb, g->cost_sem, "%.4g");
         num_cell(sb, g->price, "%.4g");
         text_cell(sb, g->price_source);
         num_cell(sb, g->metric_mean, "%.6g");
