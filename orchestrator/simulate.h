@@ -52,6 +52,10 @@ typedef struct sim_load_options {
 /* Reads a CSV table into one or more workloads (appended to *ws, *n_ws). 0 or -1. */
 int  sim_load(const char *path, const sim_load_options *lo, sim_workload **ws, size_t *n_ws,
               char *err, size_t errlen);
+/* The same on a table already in memory; name names its workloads. */
+struct csv_table;
+int  sim_load_table(const struct csv_table *t, const char *name, const sim_load_options *lo,
+                    sim_workload **ws, size_t *n_ws, char *err, size_t errlen);
 void sim_workloads_free(sim_workload *ws, size_t n);
 
 /* One replay of a search with options opt and q points per round. */

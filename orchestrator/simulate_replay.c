@@ -325,39 +325,35 @@ static int evaluate_rows(const csv_table *t, const sim_load_options *lo, size_t 
     return 0;
 }
 
-int sim_load(const char *path, const sim_load_options *lo, sim_workload **ws, size_t *n_ws,
-             char *err, size_t errlen)
+int sim_load_table(const csv_table *t, const char *name, const sim_load_options *lo,
+                   sim_workload **ws, size_t *n_ws, char *err, size_t errlen)
 {
-    csv_table t;
-    if (csv_read_file(path, &t, err, errlen) != 0)
-        return -1;
-    size_t n_rows = t.n_rows, n_kept = 0;
+    size_t n_rows = t->n_rows, n_kept = 0;
     size_t *rows = malloc((n_rows ? n_rows : 1) * sizeof *rows);
     size_t *grp = malloc((n_rows ? n_rows : 1) * sizeof *grp);
     double *obj = malloc((n_rows ? n_rows : 1) * sizeof *obj);
     double *gobj = malloc((n_rows ? n_rows : 1) * sizeof *gobj);
     const char **names = NULL;
     int rc = -1, wcol = -1;
-    char *stem = file_stem(path);
-    if (!rows || !grp || !obj || !gobj || !stem) {
+    if (!rows || !grp || !obj || !gobj) {
         snprintf(err, errlen, "simulate: out of memory");
         goto out;
     }
-    if (lo->workload_col && (wcol = csv_col(&t, lo->workload_col)) < 0) {
-        snprintf(err, errlen, "simulate: %s: no column named %s", path, lo->workload_col);
+    if (lo->workload_col && (wcol = csv_col(t, lo->workload_col)) < 0) {
+        snprintf(err, errlen, "simulate: %s: no column named %s", name, lo->workload_col);
         goto out;
     }
-    if (evaluate_rows(&t, lo, rows, obj, &n_kept, err, errlen) != 0)
+    if (evaluate_rows(t, lo, rows, obj, &n_kept, err, errlen) != 0)
         goto out;
     size_t n_names = 1;
-    if (wcol >= 0 && !(names = distinct_texts(&t, rows, n_kept, wcol, &n_names))) {
+    if (wcol >= 0 && !(names = distinct_texts(t, rows, n_kept, wcol, &n_names))) {
         snprintf(err, errlen, "simulate: out of memory");
         goto out;
     }
     for (size_t g = 0; g < n_names; g++) {
         size_t n = 0;
         for (size_t i = 0; i < n_kept; i++)
-            if (wcol < 0 || strcmp(csv_get(&t, rows[i], wcol), names[g]) == 0) {
+            if (wcol < 0 || strcmp(csv_get(t, rows[i], wcol), names[g]) == 0) {
                 grp[n] = rows[i];
                 gobj[n++] = obj[i];
             }
@@ -367,18 +363,18 @@ int sim_load(const char *path, const sim_load_options *lo, sim_workload **ws, si
         }
         sim_workload *w = &(*ws)[*n_ws - 1];
         if (wcol >= 0) {
-            size_t len = strlen(stem) + strlen(names[g]) + 2;
+            size_t len = strlen(name) + strlen(names[g]) + 2;
             w->name = malloc(len);
             if (w->name)
-                snprintf(w->name, len, "%s:%s", stem, names[g]);
+                snprintf(w->name, len, "%s:%s", name, names[g]);
         } else {
-            w->name = strdup(stem);
+            w->name = strdup(name);
         }
         if (!w->name || n == 0) {
-            snprintf(err, errlen, "simulate: %s: %s", path, n ? "out of memory" : "no rows");
+            snprintf(err, errlen, "simulate: %s: %s", name, n ? "out of memory" : "no rows");
             goto out;
         }
-        if (build_workload(w, &t, grp, n, gobj, lo, err, errlen) != 0)
+        if (build_workload(w, t, grp, n, gobj, lo, err, errlen) != 0)
             goto out;
     }
     rc = 0;
@@ -388,6 +384,21 @@ out:
     free(grp);
     free(obj);
     free(gobj);
+    return rc;
+}
+
+int sim_load(const char *path, const sim_load_options *lo, sim_workload **ws, size_t *n_ws,
+             char *err, size_t errlen)
+{
+    csv_table t;
+    if (csv_read_file(path, &t, err, errlen) != 0)
+        return -1;
+    char *stem = file_stem(path);
+    int rc = -1;
+    if (!stem)
+        snprintf(err, errlen, "simulate: out of memory");
+    else
+        rc = sim_load_table(&t, stem, lo, ws, n_ws, err, errlen);
     free(stem);
     csv_table_free(&t);
     return rc;
