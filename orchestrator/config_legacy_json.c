@@ -277,7 +277,11 @@ static int l_run_cmd(jctx *j, const char *key, const json_t *v)
             mon_at = i;
     }
     size_t first_cmd = cmd_at < n ? cmd_at + 1 : 0;
+    /* Without a word naming the monitor, the leading words are its interpreter/program
+     * and its options start at the first "-". */
     size_t first_opt = mon_at < n ? mon_at + 1 : 0;
+    while (mon_at == n && first_opt < cmd_at && cmd_at < n && words[first_opt][0] != '-')
+        first_opt++;
     int rc = 0;
     if (first_cmd >= n) {
         rc = jerr(j, key, "%s: no command after --cmd", key);
