@@ -60,7 +60,12 @@ for a in "${arches[@]}"; do
 done
 echo "built manifest $repo:$version (${arches[*]})"
 
-cp "$busybox" "$ctx/busybox/busybox"
+mkdir -p "$ctx/busybox/rootfs/bin" "$ctx/busybox/rootfs/tmp"
+chmod 1777 "$ctx/busybox/rootfs/tmp"
+cp "$busybox" "$ctx/busybox/rootfs/bin/busybox"
+for applet in $("$busybox" --list); do
+  [ "$applet" = busybox ] || ln -s busybox "$ctx/busybox/rootfs/bin/$applet"
+done
 build "$repo-busybox:$version" images/busybox.Containerfile "$ctx/busybox" \
   --build-arg MONITOR_IMAGE="$repo:$version-amd64"
 podman tag "$repo-busybox:$version" "$repo-busybox:latest"

@@ -41,7 +41,7 @@ mkdir -p "$TMP/out" "$TMP/app"
 cat >"$TMP/app/run.sh" <<'EOF'
 #!/bin/sh
 echo "workload pid $$"
-busybox cat /proc/1/cmdline | busybox tr '\0' ' ' > /out/pid1.txt
+cat /proc/1/cmdline | tr '\0' ' ' > /out/pid1.txt
 echo 42.5 > benchmark_custom.txt
 i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done
 exit 3
