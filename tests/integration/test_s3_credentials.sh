@@ -6,15 +6,7 @@
 # credentials that are about to expire, and web identity through moto's STS
 # AssumeRoleWithWebIdentity.
 . "$(dirname "$0")/lib.sh"
-
-command -v moto_server >/dev/null || { fail "moto_server not installed (tools/install_deps.sh --test)"; exit 1; }
-
-start_moto() {  # COUNT LOG -> sets moto_port
-  moto_port=$(free_port)
-  INITIAL_NO_AUTH_ACTION_COUNT=$1 moto_server -H 127.0.0.1 -p "$moto_port" >"$2" 2>&1 &
-  on_exit "kill $!"
-  wait_for_port "$moto_port" 30 || { fail "moto_server did not start"; exit 1; }
-}
+. "$(dirname "$0")/s3_helpers.sh"
 start_metadata() {  # EXPIRES_IN -> sets md_port
   md_port=$(free_port)
   MD_KEY_ID=$key MD_SECRET=$secret MD_EXPIRES_IN=$1 MD_ECS_TOKEN=ecs-auth-token \
@@ -24,9 +16,9 @@ start_metadata() {  # EXPIRES_IN -> sets md_port
 }
 counts() { python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1]))[sys.argv[2]])' "http://127.0.0.1:$1/__counts" "$2"; }
 
-start_moto 3 "$TMP/moto.log"
+moto_start 3 "$TMP/moto.log"
 endpoint=http://127.0.0.1:$moto_port
-read -r key secret < <(python3 "$ROOT/tests/integration/moto_iam_user.py" "$endpoint" creds-tester)
+read -r key secret < <(moto_user "$endpoint" creds-tester)
 [ -n "${secret:-}" ] || { fail "could not create an IAM user on moto"; exit 1; }
 
 # A clean slate: nothing from the caller's environment may leak into the chain.
@@ -43,8 +35,7 @@ cd "$TMP"
 printf 'payload\n' >f.txt
 up() { "$MONITOR" upload --quiet "$@"; }
 
-AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret \
-  python3 "$ROOT/tests/integration/moto_make_bucket.py" "$endpoint" creds
+AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret aws --endpoint-url "$endpoint" s3 mb s3://creds >/dev/null
 check "environment credentials" env AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret" \
   "$MONITOR" upload --quiet f.txt s3://creds/env/
 
@@ -116,7 +107,7 @@ check "all three objects arrived" bash -c '[ "$(AWS_ACCESS_KEY_ID=$1 AWS_SECRET_
 # its unsigned allowance is spent (real STS never does), so this runs on a second server whose
 # allowance covers the role set-up, the bucket and exactly our one STS call; the upload that
 # follows is signature-checked with the temporary credentials (and their session token).
-start_moto 4 "$TMP/moto2.log"
+moto_start 4 "$TMP/moto2.log"
 wi=http://127.0.0.1:$moto_port
 boot() { AWS_ACCESS_KEY_ID=bootstrap AWS_SECRET_ACCESS_KEY=bootstrap aws --endpoint-url "$wi" "$@"; }
 role=$(boot iam create-role --role-name wi --query Role.Arn --output text \

@@ -6,20 +6,16 @@
 # orphan upload left); an endpoint that stays down fails with a clear message and leaves the
 # file in place.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/s3_helpers.sh"
 
-command -v moto_server >/dev/null || { fail "moto_server not installed (tools/install_deps.sh --test)"; exit 1; }
-
-moto_port=$(free_port)
-INITIAL_NO_AUTH_ACTION_COUNT=3 moto_server -H 127.0.0.1 -p "$moto_port" >"$TMP/moto.log" 2>&1 &
-on_exit "kill $!"
-wait_for_port "$moto_port" 30 || { fail "moto_server did not start"; exit 1; }
-moto=http://127.0.0.1:$moto_port
-read -r key secret < <(python3 "$ROOT/tests/integration/moto_iam_user.py" "$moto" faults-tester)
+moto_start 3 "$TMP/moto.log"
+moto=$moto_url
+read -r key secret < <(moto_user "$moto" faults-tester)
 [ -n "${secret:-}" ] || { fail "could not create an IAM user on moto"; exit 1; }
 export AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$TMP/none AWS_SHARED_CREDENTIALS_FILE=$TMP/none
 unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL_S3 AWS_MAX_ATTEMPTS
-python3 "$ROOT/tests/integration/moto_make_bucket.py" "$moto" faults
+aws --endpoint-url "$moto" s3 mb s3://faults >/dev/null
 cd "$TMP"
 
 proxy_pid=""

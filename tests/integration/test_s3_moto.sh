@@ -7,18 +7,11 @@
 # printing the secret. Keys that need percent-encoding are in test_s3_s3rver.sh (moto's
 # checker rejects correctly signed ones; see issue 3).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/s3_helpers.sh"
 
-command -v moto_server >/dev/null || { fail "moto_server not installed (tools/install_deps.sh --test)"; exit 1; }
-command -v aws >/dev/null || { fail "aws CLI not installed (tools/install_deps.sh --test)"; exit 1; }
-
-port=$(free_port)
-endpoint=http://127.0.0.1:$port
-INITIAL_NO_AUTH_ACTION_COUNT=3 moto_server -H 127.0.0.1 -p "$port" >"$TMP/moto.log" 2>&1 &
-moto_pid=$!
-on_exit "kill $moto_pid"
-wait_for_port "$port" 30 || { fail "moto_server did not start"; exit 1; }
-
-read -r key secret < <(python3 "$ROOT/tests/integration/moto_iam_user.py" "$endpoint" s3-tester)
+moto_start 3 "$TMP/moto.log"
+endpoint=$moto_url
+read -r key secret < <(moto_user "$endpoint" s3-tester)
 [ -n "${secret:-}" ] || { fail "could not create an IAM user on moto"; exit 1; }
 export AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
