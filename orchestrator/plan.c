@@ -71,7 +71,7 @@ static int arch_ok(const config *cfg, const char *name)
 static int expand_entry(const config *cfg, const char *entry, strlist *out, char *err,
                         size_t errlen)
 {
-    size_t n_table, matched = 0, dropped_arch = 0;
+    size_t n_table, matched = 0, dropped_arch = 0, dropped_excl = 0;
     const instance_type_info *table = instance_types_all(&n_table);
     int exact = strchr(entry, '.') && !strpbrk(entry, "*?[");
     if (exact && !instance_type_lookup(entry)) {
@@ -87,8 +87,10 @@ static int expand_entry(const config *cfg, const char *entry, strlist *out, char
         if (!instance_type_matches(name, entry))
             continue;
         matched++;
-        if (excluded(cfg, name))
+        if (excluded(cfg, name)) {
+            dropped_excl++;
             continue;
+        }
         if (!arch_ok(cfg, name)) {
             dropped_arch++;
             continue;
@@ -102,7 +104,9 @@ static int expand_entry(const config *cfg, const char *entry, strlist *out, char
                  cfg->source_path ? cfg->source_path : "config", entry);
         return -1;
     }
-    if (dropped_arch && dropped_arch == matched && !strpbrk(entry, "*?[")) {
+    /* A type or family named outright that the image cannot run is a mistake; a glob
+     * just keeps what fits. */
+    if (dropped_arch && dropped_arch + dropped_excl == matched && !strpbrk(entry, "*?[")) {
         if (cfg->legacy_json) {
             log_warn("%s: %s skipped: its architecture differs from the image's (%s)",
                      cfg->source_path ? cfg->source_path : "config", entry,
