@@ -141,6 +141,47 @@ TEST(report_write_and_table_from_the_output_dir_alone)
     free(dir);
 }
 
+/* A search: three rounds of points over two parameters, one failed evaluation. */
+static const char *SEARCH =
+    "experiment,instance_type,point_tag,replicate,round,state,exit_code,runtime_seconds,"
+    "cpu_seconds,peak_memory_bytes,custom_metric,nodes,price_per_hour,price_source,cost_usd,"
+    "queue_seconds,backend_id,result_dir,param_threads,param_layout\n"
+    "s,c7g.large,layout=row;threads=1,0,0,succeeded,0,40,1,1,,1,,,,,,r0,1,row\n"
+    "s,c7g.large,layout=col;threads=8,0,0,succeeded,0,25,1,1,,1,,,,,,r1,8,col\n"
+    "s,c7g.large,layout=row;threads=4,0,1,succeeded,0,18,1,1,,1,,,,,,r2,4,row\n"
+    "s,c7g.large,layout=col;threads=2,0,1,failed,137,,1,1,,1,,,,,,r3,2,col\n"
+    "s,c7g.large,layout=row;threads=6,0,2,succeeded,0,15.5,1,1,,1,,,,,,r4,6,row\n"
+    "s,c7g.large,layout=row;threads=5,0,2,succeeded,0,16,1,1,,1,,,,,,r5,5,row\n";
+
+TEST(search_figures_convergence_and_parameters)
+{
+    char tmpl[] = "/tmp/unit_report_search_XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    CHECK(dir != NULL);
+    char *csv = path_join(dir, "results.csv");
+    write_file_atomic(csv, SEARCH, strlen(SEARCH));
+    char err[256];
+    CHECK_INT(report_write(dir, NULL, err, sizeof err), 0);
+    char *html = path_join(dir, "report.html");
+    char *conv = path_join(dir, "figures/convergence.svg");
+    char *params = path_join(dir, "figures/parameters.svg");
+    char *dat = path_join(dir, "figures/data/convergence.dat");
+    CHECK(file_exists(conv) && file_exists(params));
+    CHECK(contains(html, "id=\"fig-convergence\""));
+    CHECK(contains(html, "6 evaluations in 3 rounds; the best runtime (15.5) was reached at "
+                         "evaluation 5"));
+    CHECK(contains(dat, "5\t2\t15.5\t15.5"));        /* evaluation, round, value, best */
+    CHECK(contains(dat, "4\t1\tNaN\t18"));           /* the failed one keeps the best */
+    free(dat);
+    free(params);
+    free(conv);
+    free(html);
+    free(csv);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 TEST(report_without_results_is_an_error)
 {
     char err[256] = "";
@@ -154,6 +195,7 @@ int main(void)
     RUN(csv_quotes_crlf_and_short_rows);
     RUN(model_statistics_ranking_winners_and_front);
     RUN(report_write_and_table_from_the_output_dir_alone);
+    RUN(search_figures_convergence_and_parameters);
     RUN(report_without_results_is_an_error);
     return unit_done();
 }
