@@ -11,6 +11,7 @@
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "orchestrator/ec2_query.h"
+#include "orchestrator/prices.h"
 
 void instance_facts_init(instance_facts_table *t)
 {
@@ -328,6 +329,24 @@ char *instance_facts_cache_path(const char *cache_dir, const char *region)
     char name[160];
     snprintf(name, sizeof name, "instance-types-%s.json", region);
     return path_join(cache_dir, name);
+}
+
+int instance_facts_load_default(const char *cache_dir, const char *region,
+                                instance_facts_table *t, char *err, size_t errlen)
+{
+    instance_facts_init(t);
+    char *dir = cache_dir ? strdup(cache_dir) : prices_default_cache_dir();
+    char *path = dir ? instance_facts_cache_path(dir, region ? region : "us-east-1") : NULL;
+    int rc = 0;
+    if (!path) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    } else if (file_exists(path)) {
+        rc = instance_facts_load(path, t, err, errlen);
+    }
+    free(path);
+    free(dir);
+    return rc;
 }
 
 int instance_facts_get(const instance_facts_table *t, const char *name,

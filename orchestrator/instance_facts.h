@@ -50,6 +50,12 @@ int instance_facts_load(const char *path, instance_facts_table *t, char *err, si
 /* CACHE_DIR/instance-types-REGION.json; caller frees. */
 char *instance_facts_cache_path(const char *cache_dir, const char *region);
 
+/* Loads the cache `orchestrate prices --update` wrote for region (NULL: us-east-1) from
+ * cache_dir (NULL: prices_default_cache_dir()). A missing cache is not an error: t is left
+ * empty and lookups fall back to the built-in table. 0, or -1 with err for a corrupt one. */
+int instance_facts_load_default(const char *cache_dir, const char *region,
+                                instance_facts_table *t, char *err, size_t errlen);
+
 /* The facts of NAME: from t (may be NULL) when it has them, else the built-in table.
  * 0 and *out filled (family and generation from the name), or -1 when neither knows it. */
 int instance_facts_get(const instance_facts_table *t, const char *name,

@@ -259,6 +259,15 @@ TEST(instance_types_xml_and_cache)
     CHECK_INT(info.vcpus, 2);
     CHECK_INT(instance_facts_get(&back, "zz9.nothing", &info), -1);
     instance_facts_free(&back);
+    CHECK_INT(instance_facts_load_default(dir, "us-east-1", &back, err, sizeof err), 0);
+    CHECK_INT(back.n, 2);
+    instance_facts_free(&back);
+    CHECK_INT(instance_facts_load_default(dir, "eu-south-2", &back, err, sizeof err), 0);
+    CHECK_INT(back.n, 0);                                  /* no cache: empty, no error */
+    /* the built-in table answers what the cache does not know */
+    CHECK_INT(instance_facts_get(&back, "c7g.large", &info), 0);
+    CHECK_STR(info.arch, "arm64");
+    instance_facts_free(&back);
     unlink(path);
     rmdir(dir);
     free(path);
