@@ -209,6 +209,59 @@ import boto3, sys
 s3 = boto3.client('s3', endpoint_url='$endpoint', region_name='us-east-1')
 s3.head_object(Bucket='batch-results', Key='bench/pinned/c5.large/default/0/summary.json')"
 
+# ---- orchestrate run --backend batch: SIGKILLed mid-run, resumed, nothing lost or repeated ----
+if [ -x "$ORCHESTRATE" ]; then
+  run_cfg=$TMP/run.yaml
+  write_config "$run_cfg" runexp queue-per-type "c5.large, m5.large" \
+    '[/bin/sh, -c, "sleep 3; echo run replicate $ORCH_REPLICATE"]'
+  sed -i 's/^backend: batch/backend: local/' "$run_cfg"   # --backend batch overrides it
+  out=$TMP/run-out
+  "$ORCHESTRATE" run "$run_cfg" --backend batch --output "$out" --poll 1 >"$TMP/run1.out" 2>&1 &
+  rpid=$!
+  submitted=0
+  for _ in $(seq 1 150); do
+    submitted=$(python3 -c "
+import sqlite3, sys
+try:
+    print(sqlite3.connect('file:$out/state.db?mode=ro', uri=True).execute(
+        'select count(*) from jobs where backend_id is not null').fetchone()[0])
+except Exception:
+    print(0)" 2>/dev/null)
+    [ "${submitted:-0}" -ge 4 ] && break
+    kill -0 "$rpid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -9 "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null
+  expect_eq "4 jobs journaled as submitted before the SIGKILL" "$submitted" "4"
+  start=$SECONDS
+  if timeout 120 "$ORCHESTRATE" run "$run_cfg" --backend batch --output "$out" --poll 1 >"$TMP/run2.out" 2>&1; then
+    pass "the rerun re-attached and finished ($((SECONDS - start)) s)"
+  else fail "rerun: $(tail -n 8 "$TMP/run2.out")"; fi
+  python3 - "$out" >"$TMP/runcheck.out" 2>&1 <<'PY'
+import csv, os, sys
+rows = list(csv.DictReader(open(os.path.join(sys.argv[1], "results.csv"))))
+print(len(rows), "rows")
+ok = len(rows) == 4 and len({(r["instance_type"], r["replicate"]) for r in rows}) == 4
+for r in rows:
+    print(r["instance_type"], r["replicate"], r["state"], r["exit_code"], r["backend_id"], r["result_dir"])
+    ok = ok and r["state"] == "succeeded" and r["exit_code"] == "0" and ":" in r["backend_id"]
+    log = os.path.join(sys.argv[1], r["result_dir"], "stdout.log")
+    ok = ok and os.path.isfile(log) and ("run replicate " + r["replicate"]) in open(log).read()
+sys.exit(0 if ok else 1)
+PY
+  if [ $? -eq 0 ]; then pass "results.csv: 4 succeeded rows, each with its own replicate's stdout"
+  else fail "results.csv: $(cat "$TMP/runcheck.out")"; fi
+  parents=0
+  for q in "bt$$-c5-large" "bt$$-m5-large"; do
+    n=$(aws batch list-jobs --job-queue "$q" --filters 'name=JOB_NAME,values=runexp_j*' \
+          --query 'jobSummaryList[].jobId' --output text | tr '\t' '\n' | grep -vc ':')
+    parents=$((parents + n))
+  done
+  expect_eq "ListJobs: exactly one array job per type, none submitted twice" "$parents" "2"
+else
+  fail "orchestrate is not built at $ORCHESTRATE"
+fi
+
 # ---- teardown ----
 if "$driver" teardown "$ok_cfg" >"$TMP/td.out" 2>&1 && "$driver" teardown "$mnp_cfg" >>"$TMP/td.out" 2>&1; then
   pass "teardown"
