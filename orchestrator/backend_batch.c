@@ -64,7 +64,9 @@ int batch_container_size(const char *instance_type, int gpus, double *vcpus,
         return -1;
     }
     long long mem = (long long)t->memory_mib;
-    long long keep = mem / 16 > 256 ? mem / 16 : 256;
+    /* A job asking for more memory than the ECS agent registers stays RUNNABLE forever:
+     * keep a margin for the OS and the agent. */
+    long long keep = mem / 16 > 512 ? mem / 16 : 512;
     *vcpus = t->vcpus;
     *memory_mib = mem > keep * 2 ? mem - keep : mem / 2;
     if (gpus > t->gpus) {

@@ -26,7 +26,7 @@
 #include "orchestrator/config.h"
 
 /* The container size for a job on instance type T: every vCPU, the memory less what the
- * ECS agent and OS keep (max(256 MiB, 1/16)), GPUs as asked. 0, or -1 when T is not in the
+ * ECS agent and OS keep (max(512 MiB, 1/16)), GPUs as asked. 0, or -1 when T is not in the
  * built-in table (err says so). */
 int batch_container_size(const char *instance_type, int gpus, double *vcpus,
                          long long *memory_mib, char *err, size_t errlen);

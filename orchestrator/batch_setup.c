@@ -459,6 +459,12 @@ int batch_setup(const config *cfg, const batch_setup_options *opt, char *err, si
         snprintf(err, errlen, "the config plans no instance types");
         goto out;
     }
+    if (cfg->batch.spot &&
+        (cfg->batch.pinning == BATCH_PIN_MNP || (cfg->nodes_max > 1))) {
+        snprintf(err, errlen, "AWS Batch runs no multi-node parallel jobs on Spot capacity: "
+                 "use batch.pinning: queue-per-type with one node, or spot: false");
+        goto out;
+    }
     if (discover_network(&c, &subnets, &groups, err, errlen) != 0 ||
         discover_roles(&c, &r, err, errlen) != 0)
         goto out;
