@@ -269,6 +269,29 @@ TEST(edit_distance)
     CHECK(config_nearest("xyz", keys, 3) == NULL);
 }
 
+/* Every top-level key the parser knows is documented in orchestrate.yaml(5). */
+TEST(every_key_documented)
+{
+    size_t n;
+    const char *const *keys = config_yaml_top_keys(&n);
+    FILE *f = fopen("man/orchestrate.yaml.5", "r");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    static char man[65536];
+    size_t len = fread(man, 1, sizeof man - 1, f);
+    man[len] = '\0';
+    fclose(f);
+    for (size_t i = 0; i < n; i++) {
+        char needle[128];
+        snprintf(needle, sizeof needle, ".B %s ", keys[i]);
+        if (!strstr(man, needle)) {
+            fprintf(stderr, "  key %s is not documented\n", keys[i]);
+            unit_case_failed = 1;
+        }
+    }
+}
+
 int main(void)
 {
     RUN(minimal_file);
@@ -284,5 +307,6 @@ int main(void)
     RUN(syntax_error_has_position);
     RUN(units);
     RUN(edit_distance);
+    RUN(every_key_documented);
     return unit_done();
 }
