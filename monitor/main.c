@@ -8,28 +8,17 @@
 #include "monitor/options.h"
 #include "monitor/run.h"
 
-#if __has_include("uploader/s3_cli.h")
 #include "uploader/s3_cli.h"
-#define HAVE_S3_CLI 1
-#endif
 
 int main(int argc, char **argv)
 {
     log_init("monitor_system", LOG_INFO);
-    if (argc >= 2 && strcmp(argv[1], "upload") == 0) {
-#ifdef HAVE_S3_CLI
+    if (argc >= 2 && strcmp(argv[1], "upload") == 0)
         return s3_cli_upload(argc - 1, argv + 1);
-#else
-        log_error("this build has no upload command");
-        return 2;
-#endif
-    }
-#ifdef HAVE_S3_CLI
     /* `monitor_system s3 cp|ls ...`: the S3 client for workloads in FROM scratch images,
      * where monitor_system is the only program that speaks S3 (examples/s3_download). */
     if (argc >= 2 && strcmp(argv[1], "s3") == 0)
         return s3_cli_main(argc - 1, argv + 1);
-#endif
     monitor_options o;
     int r = monitor_options_parse(argc, argv, &o);
     if (r != 0) {
