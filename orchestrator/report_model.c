@@ -44,6 +44,9 @@ static void read_run(const csv_table *t, size_t row, report_run *r)
     r->point_tag = str(t, row, "point_tag");
     r->state = str(t, row, "state");
     r->result_dir = str(t, row, "result_dir");
+    /* The report reads logs and time series below the output directory only. */
+    if (r->result_dir[0] == '/' || strstr(r->result_dir, ".."))
+        r->result_dir = "";
     r->price_source = str(t, row, "price_source");
     r->replicate = to_int(num(t, row, "replicate"), 0);
     r->round = to_int(num(t, row, "round"), 0);

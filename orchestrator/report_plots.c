@@ -97,6 +97,19 @@ static void dat_label(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* Text for a single-quoted gnuplot string, where a quote is written twice. */
+static const char *gp_text(const char *s, char *buf, size_t n)
+{
+    size_t o = 0;
+    for (; *s && o + 3 < n; s++) {
+        if (*s == '\'')
+            buf[o++] = '\'';
+        buf[o++] = *s == '\n' ? ' ' : *s;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 /* ---- running gnuplot ---- */
 
 typedef struct plot_ctx {
@@ -756,7 +769,9 @@ static void fig_params(plot_ctx *c)
         int col = m->param_cols[varying[k]];
         const char *pname = m->results.header.field[col] + 6;
         size_t vc = nv + 2, bc = nv + 3, xc = k + 2;
-        sb_printf(&body, "set xlabel '%s'\nset ylabel '%s'\n", pname, k == 0 ? obj : "");
+        char safe[300];
+        sb_printf(&body, "set xlabel '%s'\nset ylabel '%s'\n", gp_text(pname, safe, sizeof safe),
+                  k == 0 ? obj : "");
         if (param_numeric(m, col)) {
             sb_puts(&body, "set xtics autofreq\nset offsets graph 0.05, graph 0.05, "
                     "graph 0.05, graph 0.05\n");
