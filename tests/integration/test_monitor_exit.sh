@@ -51,3 +51,15 @@ expect_eq "no command exits 2" "$?" 2
 "$MONITOR" --help >/dev/null
 expect_eq "--help exits 0" "$?" 0
 check "--version names the program" sh -c "'$MONITOR' --version | grep -q '^monitor_system '"
+
+# The man page documents every option --help lists and every fixed CSV column.
+man_text=$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$ROOT/man/monitor_system.1")
+for opt in $("$MONITOR" --help | grep -oE -- '(^| )--?[a-z0-9][a-z0-9-]*' | sort -u); do
+  case "$man_text" in *"$opt"*) ;; *) fail "man page lacks option $opt" ;; esac
+done
+"$MONITOR" --quiet --workdir "$TMP/man" --cmd true
+missing=""
+for col in $(head -n1 "$TMP/man/timeseries.csv" | tr ',' '\n' | grep -vE '^net_[a-z0-9_]+_(rx|tx)_(bytes|packets)$|^gpu[0-9]+_'); do
+  grep -qF ".B $col" <<<"$man_text" || missing="$missing $col"
+done
+expect_eq "the man page documents every CSV column" "$missing" ""
