@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/fsutil.h"
+#include "common/log.h"
 
 void config_init(config *c)
 {
@@ -330,6 +331,14 @@ static int check_backend(config *c, char *err, size_t errlen)
         if (c->n_instance_types == 0)
             return fail(err, errlen, c, "backend batch needs instance_types%s", NULL);
         return 0;
+    }
+    if (c->results_url && strncmp(c->results_url, "s3://", 5) == 0 && !c->local.s3_endpoint) {
+        /* Local jobs upload to S3 only through a configured endpoint (a local S3 server,
+         * or the real one named outright); otherwise their results stay on this machine. */
+        log_info("%s: backend local without local.s3_endpoint: results go to the output "
+                 "directory, not %s", c->source_path ? c->source_path : "config", c->results_url);
+        free(c->results_url);
+        c->results_url = NULL;
     }
     if (c->local.engine != LOCAL_ENGINE_PROCESS && !c->image)
         return fail(err, errlen, c, "local engine %s needs an image",
