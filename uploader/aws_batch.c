@@ -100,6 +100,23 @@ static void release_slot(batch *b, slot *sl)
     b->running--;
 }
 
+static void schedule_retry(batch *b, aws_batch_item *it)
+{
+    it->not_before = mono_seconds() + retry_backoff(it->attempt);
+    it->attempt++;
+    it->waiting = 1;
+    b->waiting++;
+}
+
+/* A 2xx whose content the caller rejected as transient: retried within the same limits. */
+static int may_retry_rejected(batch *b, aws_batch_item *it, aws_error *err)
+{
+    if (it->attempt + 1 >= aws_session_max_attempts(b->s))
+        return 0;
+    it->cost = retry_quota_acquire(aws_session_quota(b->s), RETRY_TRANSIENT);
+    return it->cost > 0;
+}
+
 static void finished(batch *b, slot *sl, CURLcode rc, aws_error *err)
 {
     aws_batch_item *it = sl->item;
@@ -108,18 +125,18 @@ static void finished(batch *b, slot *sl, CURLcode rc, aws_error *err)
     if (x->curl_rc == CURLE_OK && x->status >= 200 && x->status < 300) {
         snprintf(it->etag, sizeof it->etag, "%s", x->etag);
         it->received = x->sink_written;
-        if (b->check && b->check(b->ud, it, x, err) < 0) {
-            b->failed = 1;
-        } else {
+        int verdict = b->check ? b->check(b->ud, it, x, err) : 0;
+        if (verdict == 0) {
             retry_quota_release(aws_session_quota(b->s), it->cost);
             it->done = 1;
             b->done++;
+        } else if (verdict > 0 && may_retry_rejected(b, it, err)) {
+            schedule_retry(b, it);
+        } else {
+            b->failed = 1;
         }
     } else if (aws_attempt_failed(b->s, &it->req, x, it->attempt, &it->cost, err)) {
-        it->not_before = mono_seconds() + retry_backoff(it->attempt);
-        it->attempt++;
-        it->waiting = 1;
-        b->waiting++;
+        schedule_retry(b, it);
     } else {
         b->failed = 1;
     }

@@ -36,7 +36,9 @@ typedef struct aws_batch_item {
 /* Called once per item just before its first attempt (e.g. to hash a part): 0 or -1 (err
  * filled) to fail the batch. */
 typedef int (*aws_batch_start_fn)(void *ud, aws_batch_item *it, aws_error *err);
-/* Called after a 2xx: 0 to accept, -1 (err filled) to fail the batch. */
+/* Called after a 2xx: 0 to accept, 1 (err filled) to send it again like a transient
+ * failure (e.g. the server stored other bytes than were sent), -1 (err filled) to fail the
+ * batch. */
 typedef int (*aws_batch_check_fn)(void *ud, aws_batch_item *it, const http_xfer *x,
                                   aws_error *err);
 

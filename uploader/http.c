@@ -161,6 +161,8 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *ud)
         copy_header_value(x->etag, sizeof x->etag, v, vl);
     } else if (nl == 16 && strncasecmp(data, "x-amz-request-id", 16) == 0) {
         copy_header_value(x->request_id, sizeof x->request_id, v, vl);
+    } else if (nl == 28 && strncasecmp(data, "x-amz-server-side-encryption", 28) == 0) {
+        copy_header_value(x->sse, sizeof x->sse, v, vl);
     } else if (nl == 13 && strncasecmp(data, "content-range", 13) == 0) {
         copy_header_value(x->content_range, sizeof x->content_range, v, vl);
     } else if (nl == 14 && strncasecmp(data, "content-length", 14) == 0) {
@@ -176,7 +178,7 @@ static void reset_response(http_xfer *x)
     x->status = 0;
     sb_reset(&x->resp);
     x->sink_written = 0;
-    x->etag[0] = x->request_id[0] = x->content_range[0] = '\0';
+    x->etag[0] = x->request_id[0] = x->content_range[0] = x->sse[0] = '\0';
     x->content_length = -1;
     x->curl_rc = CURLE_OK;
     x->curl_err[0] = '\0';

@@ -40,6 +40,7 @@ typedef struct http_xfer {
     char etag[256];
     char request_id[128];
     char content_range[128];
+    char sse[64];                 /* x-amz-server-side-encryption */
     int64_t content_length;       /* -1 when absent */
     CURLcode curl_rc;
     char curl_err[CURL_ERROR_SIZE];

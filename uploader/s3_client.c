@@ -159,3 +159,17 @@ done:
     EVP_MD_CTX_free(ctx);
     return rc;
 }
+
+int s3_etag_matches(const char *etag, const char *sse, const char md5_base64[25])
+{
+    if (sse && strncmp(sse, "aws:kms", 7) == 0)
+        return -1;
+    const char *e = etag[0] == '"' ? etag + 1 : etag;
+    size_t n = strcspn(e, "\"");
+    unsigned char raw[16];
+    char hex[33];
+    if (n != 32 || EVP_DecodeBlock(raw, (const unsigned char *)md5_base64, 24) < 16)
+        return -1;
+    hex_encode(raw, 16, hex);
+    return strncasecmp(e, hex, 32) == 0 ? 1 : 0;
+}

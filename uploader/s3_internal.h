@@ -44,6 +44,9 @@ int s3_multipart_upload(s3_client *c, const char *bucket, const char *key, int f
                         aws_error *err);
 /* Chooses the part size for size bytes (S3's limits, the client's preference). */
 uint64_t s3_choose_part_size(const s3_client *c, uint64_t size);
+/* Whether the ETag S3 returned for a PutObject/UploadPart is the MD5 we sent: 1 yes, 0 no
+ * (the server stored other bytes), -1 cannot tell (SSE-KMS/SSE-C ETags are not MD5s). */
+int s3_etag_matches(const char *etag, const char *sse, const char md5_base64[25]);
 /* Content-MD5 (base64) of a file range; 0/-1. */
 int s3_md5_file_range(int fd, uint64_t off, uint64_t len, char out[25]);
 

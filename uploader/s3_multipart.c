@@ -89,6 +89,20 @@ static int part_start(void *ud, aws_batch_item *it, aws_error *err)
     return 0;
 }
 
+/* The server's ETag of a part is the MD5 of what it stored: a difference means the bytes
+ * changed on the way, and the part is sent again. */
+static int part_check(void *ud, aws_batch_item *it, const http_xfer *x, aws_error *err)
+{
+    upload *u = ud;
+    const part *p = &u->parts[it - u->items];
+    if (s3_etag_matches(x->etag, x->sse, p->md5) != 0)
+        return 0;
+    aws_error_set(err, "%s: the server stored other bytes than were sent (ETag %s)",
+                  it->req.what, x->etag);
+    log_warn("%s; sending it again", err->message);
+    return 1;
+}
+
 static int upload_parts(upload *u, aws_error *err)
 {
     u->parts = calloc(u->n_parts, sizeof *u->parts);
@@ -118,8 +132,8 @@ static int upload_parts(upload *u, aws_error *err)
             it->body_len = (size_t)len;
         }
     }
-    return aws_batch_run(u->c->session, u->items, u->n_parts, u->c->parallel, part_start, NULL,
-                         u, err);
+    return aws_batch_run(u->c->session, u->items, u->n_parts, u->c->parallel, part_start,
+                         part_check, u, err);
 }
 
 static char *complete_body(const upload *u)

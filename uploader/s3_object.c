@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "uploader/aws_error.h"
 #include "uploader/digest.h"
 #include "uploader/s3_internal.h"
@@ -58,7 +59,20 @@ static int put_single(s3_client *c, const char *bucket, const char *key, int fd,
         x.body = data ? data : "";
         x.body_len = (size_t)size;
     }
-    int rc = run_simple(c, "PUT", "PUT", bucket, key, NULL, h, 2, payload, &x, err);
+    int rc;
+    /* The ETag is the MD5 of what the server stored: a difference means the bytes changed
+     * on the way (where the server does not check Content-MD5 itself); send again. */
+    for (int attempt = 1;; attempt++) {
+        rc = run_simple(c, "PUT", "PUT", bucket, key, NULL, h, 2, payload, &x, err);
+        if (rc < 0 || s3_etag_matches(x.etag, x.sse, md5) != 0)
+            break;
+        aws_error_set(err, "PUT s3://%s/%s: the server stored other bytes than were sent "
+                      "(ETag %s)", bucket, key, x.etag);
+        rc = -1;
+        if (attempt >= aws_session_max_attempts(c->session))
+            break;
+        log_warn("%s; sending it again", err->message);
+    }
     http_xfer_cleanup(&x);
     return rc;
 }

@@ -6,6 +6,9 @@ listed in FAULTS (comma-separated):
   error500:N    the first N requests get 500 InternalError
   reset-part:N  the first N part uploads (PUT ...partNumber=...) read half the body, then
                 the connection is reset
+  corrupt-part:N / corrupt-put:N
+                one byte of the body of the first N part uploads / single PUTs is changed
+                before it is forwarded (the server stores other bytes than were sent)
   deny          every request gets 403 AccessDenied
 GET /__counts returns {"requests": total seen, "faults": faults injected}.
 
@@ -69,6 +72,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             self.connection.close()
             return
         body = self.rfile.read(length) if length else b""
+        is_part = self.command == "PUT" and "partNumber=" in self.path
+        if body and ((is_part and take("corrupt-part")) or
+                     (self.command == "PUT" and not is_part and take("corrupt-put"))):
+            body = bytes([body[0] ^ 0xFF]) + body[1:]
         if "deny" in budget:
             with lock:
                 state["faults"] += 1

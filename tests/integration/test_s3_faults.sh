@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Retries and failure handling of the S3 client, through a fault-injecting proxy in front of
 # signature-checking moto: 503 SlowDown and 500 are retried until the upload lands; parts
-# whose connection is reset mid-body are sent again and the object is byte-identical; a 403
+# whose connection is reset mid-body are sent again and the object is byte-identical; bytes
+# changed on the way are caught (the server's ETag is not our MD5) and sent again; a 403
 # is not retried (one request); when a multipart upload fails for good it is aborted (no
 # orphan upload left); an endpoint that stays down fails with a clear message and leaves the
 # file in place.
@@ -47,6 +48,16 @@ expect_eq "three faults were injected" "$(seen faults)" "3"
 direct s3 cp s3://faults/big/big.bin back.bin >/dev/null 2>&1
 expect_eq "the object is byte-identical" "$(sha back.bin)" "$(sha big.bin)"
 expect_eq "no orphan multipart upload" "$(orphans)" "0"
+
+start_proxy corrupt-put:1,corrupt-part:2
+check "uploads whose bytes were changed on the way are sent again" \
+  "$MONITOR" upload --quiet small.txt s3://faults/corrupt/
+expect_eq "the small object is intact" "$(direct s3 cp s3://faults/corrupt/small.txt - 2>/dev/null)" "small"
+check "a multipart upload with two corrupted parts" \
+  "$MONITOR" upload --quiet --part-size 5242880 --multipart-threshold 5242880 big.bin s3://faults/corrupt/
+expect_eq "three corruptions were injected" "$(seen faults)" "3"
+direct s3 cp s3://faults/corrupt/big.bin back2.bin >/dev/null 2>&1
+expect_eq "and the object is byte-identical" "$(sha back2.bin)" "$(sha big.bin)"
 
 start_proxy deny
 out=$("$MONITOR" upload small.txt s3://faults/denied/ 2>&1); rc=$?
