@@ -149,8 +149,36 @@ static void show_type(const price_book *b, const instance_facts_table *facts, co
         printf("    note: %s\n", q.note);
 }
 
+/* Without types: what the caches of the region hold and how old they are. */
+static void show_caches(const prices_args *a, const char *cache_dir)
+{
+    char err[512], when[32];
+    char *path = prices_cache_path(cache_dir, "on-demand", a->region);
+    price_table t;
+    if (path && file_exists(path) && price_table_load(path, &t, err, sizeof err) == 0) {
+        format_rfc3339_ms(t.fetched_at, when, sizeof when);
+        printf("%s: %zu On-demand Linux prices for %s, fetched %.10s (%.0f days ago)\n", path,
+               t.n, a->region, when, (wall_seconds() - t.fetched_at) / 86400.0);
+        price_table_free(&t);
+    } else {
+        printf("no On-demand price cache for %s: run `orchestrate prices --update --region "
+               "%s`\n", a->region, a->region);
+    }
+    free(path);
+    instance_facts_table f;
+    if (instance_facts_load_default(cache_dir, a->region, &f, err, sizeof err) == 0 && f.n) {
+        format_rfc3339_ms(f.fetched_at, when, sizeof when);
+        printf("instance facts of %zu types for %s, fetched %.10s\n", f.n, a->region, when);
+    }
+    instance_facts_free(&f);
+}
+
 static int show(const prices_args *a, const char *cache_dir)
 {
+    if (a->n_types == 0) {
+        show_caches(a, cache_dir);
+        return 0;
+    }
     price_options opt = { .region = a->region, .cache_dir = cache_dir,
                           .max_age_days = a->max_age_days, .spot = a->spot,
                           .spot_types = (const char *const *)a->types,

@@ -14,6 +14,8 @@
 
 #define LOG_TAIL_LINES 25
 #define MAX_FAILURE_LOGS 10
+/* The price book's default maximum age (pricing.max_age_days). */
+#define STALE_PRICE_DAYS 30
 
 static const char *CSS =
     "*{box-sizing:border-box}"
@@ -402,8 +404,16 @@ static void prices(strbuf *sb, const report_model *m, const char *prices_json)
                               "its price under pricing: in the config.");
         sb_puts(sb, "</p>");
     }
+    const char *fetched = json_string_value(json_object_get(snap, "fetched_at"));
+    double fetched_at;
+    if (fetched && parse_rfc3339(fetched, &fetched_at) == 0 &&
+        wall_seconds() - fetched_at > STALE_PRICE_DAYS * 86400.0)
+        sb_printf(sb, "<p class=\"note\">The price list these costs use was fetched %.0f days "
+                  "ago (%.10s): run <code>orchestrate prices --update</code> and "
+                  "<code>orchestrate report</code> for current prices.</p>",
+                  (wall_seconds() - fetched_at) / 86400.0, fetched);
     if (json_is_object(table)) {
-        const char *when = json_string_value(json_object_get(snap, "fetched_at"));
+        const char *when = fetched;
         sb_puts(sb, "<details><summary>Price snapshot used (prices.json");
         if (when) {
             sb_puts(sb, ", cache fetched ");

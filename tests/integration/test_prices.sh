@@ -54,6 +54,10 @@ expect_eq "filters as the older tool used" \
   "[('capacitystatus', 'Used'), ('operatingSystem', 'Linux'), ('preInstalledSw', 'NA'), ('regionCode', 'us-east-1'), ('tenancy', 'Shared')]"
 check "shown with its source and date" grep -q "^m5.large .*0.096 .*aws-price-list:us-east-1:$today" "$TMP/update.out"
 
+"$ORCHESTRATE" prices --region us-east-1 --cache-dir "$cache" >"$TMP/summary.out" 2>&1
+check "without types: what the cache holds and its date" \
+  grep -q "6 On-demand Linux prices for us-east-1, fetched $today" "$TMP/summary.out"
+
 # 2. Instance facts from EC2 DescribeInstanceTypes (moto).
 check "instance facts cache written" test -s "$facts"
 expect_eq "g4dn.xlarge: 4 vCPUs, 16 GiB, 1 T4 GPU" \

@@ -111,13 +111,22 @@ TEST(report_write_and_table_from_the_output_dir_alone)
     char *cfg = path_join(dir, "config.yaml");
     const char *yaml = "experiment: exp\naws_secret_access_key: abcdef123\n";
     write_file_atomic(cfg, yaml, strlen(yaml));
+    char *snap = path_join(dir, "prices.json");
+    const char *prices =
+        "{\"region\": \"us-east-1\", \"kind\": \"on-demand\", \"fetched_at\": "
+        "\"2020-01-01T00:00:00.000Z\", \"prices\": {\"c.large\": {\"usd_per_hour\": null, "
+        "\"source\": \"\", \"note\": \"no On-demand Linux price for c.large in us-east-1\"}}}";
+    write_file_atomic(snap, prices, strlen(prices));
+    free(snap);
     char err[256];
     CHECK_INT(report_write(dir, NULL, err, sizeof err), 0);
     char *html = path_join(dir, "report.html");
     CHECK(contains(html, "id=\"results-table\""));
     CHECK(contains(html, "aws-price-list:us-east-1:2026-11-20"));
     CHECK(contains(html, "fetched 2026-11-20"));
-    CHECK(contains(html, "No price for <b>c.large</b>"));
+    CHECK(contains(html, "No price for <b>c.large</b>: its cost is left empty (never counted "
+                         "as 0). no On-demand Linux price for c.large in us-east-1"));
+    CHECK(contains(html, "days ago (2020-01-01)"));       /* a stale price list is flagged */
     CHECK(!contains(html, "abcdef123"));                  /* masked */
     CHECK(!contains(html, "http://") && !contains(html, "https://"));
     CHECK(contains(html, "data:image/svg+xml;base64,"));  /* gnuplot is a build dependency */
