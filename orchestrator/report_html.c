@@ -456,6 +456,36 @@ static void results_table(strbuf *sb, const report_model *m)
     sb_puts(sb, "</tbody></table></div>");
 }
 
+/* summary.csv as orchestrate wrote it (per type and point, with medians, ranks and cost
+ * per 1,000 runs), for those who want it beside the ranking. */
+static void summary_table(strbuf *sb, const char *output_dir)
+{
+    char *path = path_join(output_dir, "summary.csv");
+    csv_table t;
+    char err[256];
+    if (!path || !file_exists(path) || csv_read_file(path, &t, err, sizeof err) != 0) {
+        free(path);
+        return;
+    }
+    free(path);
+    sb_printf(sb, "<details><summary>summary.csv (%zu rows)</summary><div class=\"scroll\">"
+              "<table id=\"summary-table\"><thead><tr>", t.n_rows);
+    for (size_t c = 0; c < t.header.n; c++) {
+        sb_puts(sb, "<th>");
+        esc(sb, t.header.field[c]);
+        sb_puts(sb, "</th>");
+    }
+    sb_puts(sb, "</tr></thead><tbody>");
+    for (size_t r = 0; r < t.n_rows; r++) {
+        sb_puts(sb, "<tr>");
+        for (size_t c = 0; c < t.header.n; c++)
+            text_cell(sb, csv_get(&t, r, (int)c));
+        sb_puts(sb, "</tr>");
+    }
+    sb_puts(sb, "</tbody></table></div></details>");
+    csv_table_free(&t);
+}
+
 static void config_section(strbuf *sb, const report_html_inputs *in)
 {
     sb_puts(sb, "<h2 id=\"config\">Config</h2>");
@@ -523,6 +553,7 @@ int report_html_write(const report_model *m, const report_figures *f,
     failures(&sb, m, in->output_dir);
     prices(&sb, m, in->prices_json);
     results_table(&sb, m);
+    summary_table(&sb, in->output_dir);
     config_section(&sb, in);
     sb_puts(&sb, "<footer><span id=\"figure-status\" data-total=\"0\" data-loaded=\"0\">"
             "</span> · made by orchestrate; figures by gnuplot</footer></main>");

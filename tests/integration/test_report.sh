@@ -114,6 +114,9 @@ rows = list(csv.reader(open(results)))
 shown = [r["cells"] for r in p.tables.get("results-table", [])]
 check(shown == rows, "every run table equals results.csv cell for cell (%d rows)" % len(rows))
 
+summary = list(csv.reader(open(results.replace("results.csv", "summary.csv"))))
+check([r["cells"] for r in p.tables.get("summary-table", [])] == summary,
+      "summary.csv shown cell for cell (%d rows)" % len(summary))
 data = [dict(zip(rows[0], r)) for r in rows[1:]]
 rank = p.tables.get("ranking-table", [])
 head = rank[0]["cells"] if rank else []
