@@ -80,8 +80,12 @@ static int build_run_argv(local_backend *lb, const job *j, const char *name, arg
     add(a, name);
     add(a, "--network");
     add(a, "host");
+    char *label = NULL;
+    if (asprintf(&label, "orchestrate.experiment=%s", j->experiment) < 0)
+        return -1;
     add(a, "--label");
-    add(a, "orchestrate.experiment");
+    add(a, label);
+    free(label);
     if (pf && pf->cpus > 0) {
         add(a, "--cpus");
         add_fmt(a, "%g", pf->cpus);
