@@ -304,29 +304,15 @@ static size_t *rank_by(const report_model *m, group_get get, size_t *n)
     return idx;
 }
 
-static void fig_bars(plot_ctx *c, const bar_spec *s)
+/* The bars (gd: one line per group, best first) and the dots (rd: one line per run), and
+ * the table behind them. */
+static void write_bars(const report_model *m, const bar_spec *s, const size_t *order, size_t n,
+                       FILE *gd, FILE *rd, rtable *table)
 {
-    const report_model *m = c->m;
-    size_t n = 0;
-    size_t *order = rank_by(m, s->mean, &n);
-    if (!order || n == 0) {
-        free(order);
-        return;
-    }
-    report_figure *fig = new_figure(c, s->name, s->title);
-    char file[96], runs_file[96], lab[300], b1[32], b2[32], b3[32], b4[32];
-    snprintf(file, sizeof file, "%s.dat", s->name);
-    snprintf(runs_file, sizeof runs_file, "%s_runs.dat", s->name);
-    FILE *gd = open_data(c, file), *rd = open_data(c, runs_file);
-    if (!fig || !gd || !rd) {
-        if (gd) fclose(gd);
-        if (rd) fclose(rd);
-        free(order);
-        return;
-    }
     static const char *head[] = { "rank", "instance type / point", "runs ok", "mean",
                                   "spread", "min", "max" };
-    rtable_header(&fig->table, head, 7);
+    char lab[300], b1[32], b2[32], b3[32], b4[32];
+    rtable_header(table, head, 7);
     fprintf(gd, "# rank\tlabel\tmean\tspread\twinner\n");
     fprintf(rd, "# x\tvalue\n");
     for (size_t i = 0; i < n; i++) {
@@ -353,14 +339,37 @@ static void fig_bars(plot_ctx *c, const bar_spec *s)
         dat_num(gd, s->mean(g));
         dat_num(gd, s->spread(g));
         fprintf(gd, "\t%d\n", i == 0);
-        rtable_add(&fig->table, "%zu", i + 1);
-        rtable_add(&fig->table, "%s", lab);
-        rtable_add(&fig->table, "%zu/%zu", g->n_ok, g->n);
-        rtable_add(&fig->table, "%s", fmt_num(s->mean(g), b1, sizeof b1));
-        rtable_add(&fig->table, "%s", fmt_num(s->spread(g), b2, sizeof b2));
-        rtable_add(&fig->table, "%s", fmt_num(lo, b3, sizeof b3));
-        rtable_add(&fig->table, "%s", fmt_num(hi, b4, sizeof b4));
+        rtable_add(table, "%zu", i + 1);
+        rtable_add(table, "%s", lab);
+        rtable_add(table, "%zu/%zu", g->n_ok, g->n);
+        rtable_add(table, "%s", fmt_num(s->mean(g), b1, sizeof b1));
+        rtable_add(table, "%s", fmt_num(s->spread(g), b2, sizeof b2));
+        rtable_add(table, "%s", fmt_num(lo, b3, sizeof b3));
+        rtable_add(table, "%s", fmt_num(hi, b4, sizeof b4));
     }
+}
+
+static void fig_bars(plot_ctx *c, const bar_spec *s)
+{
+    const report_model *m = c->m;
+    size_t n = 0;
+    size_t *order = rank_by(m, s->mean, &n);
+    if (!order || n == 0) {
+        free(order);
+        return;
+    }
+    report_figure *fig = new_figure(c, s->name, s->title);
+    char file[96], runs_file[96], lab[300];
+    snprintf(file, sizeof file, "%s.dat", s->name);
+    snprintf(runs_file, sizeof runs_file, "%s_runs.dat", s->name);
+    FILE *gd = open_data(c, file), *rd = open_data(c, runs_file);
+    if (!fig || !gd || !rd) {
+        if (gd) fclose(gd);
+        if (rd) fclose(rd);
+        free(order);
+        return;
+    }
+    write_bars(m, s, order, n, gd, rd, &fig->table);
     fclose(gd);
     fclose(rd);
     const report_group *best = &m->groups[order[0]];
