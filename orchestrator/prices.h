@@ -108,7 +108,8 @@ char *prices_default_cache_dir(void);
 /* CACHE_DIR/prices-REGION.json (kind "on-demand") or prices-spot-REGION.json; caller frees. */
 char *prices_cache_path(const char *cache_dir, const char *kind, const char *region);
 
-/* `orchestrate prices [--update] [--region R] [--cache-dir D] [--spot] [TYPE...]`. */
+/* `orchestrate prices [--update] [--region R] [--cache-dir D] [--spot] [--max-age DAYS]
+ *  [--no-facts] [TYPE...]`: refresh the caches, or show prices, sources and facts. */
 int cmd_prices(int argc, char **argv);
 
 #endif
