@@ -321,11 +321,17 @@ static void stop_descendants(run_state *st)
 {
     static pid_t pids[MAX_DESCENDANTS];
     proc_tree_totals t;
+    /* Any survivor's topmost living ancestor is an orphan re-parented to the monitor, so
+     * when the monitor's own children file is empty, nothing is left. */
     if (proc_tree_sample(st->smp.tree, &t) < 0)
         return;
     size_t n = proc_tree_pids(st->smp.tree, pids, MAX_DESCENDANTS);
     if (n == 0)
         return;
+    proc_tree_rescan(st->smp.tree); /* something is: look everywhere */
+    if (proc_tree_sample(st->smp.tree, &t) < 0)
+        return;
+    n = proc_tree_pids(st->smp.tree, pids, MAX_DESCENDANTS);
     log_info("%zu process(es) left by the workload: SIGTERM", n);
     for (size_t i = 0; i < n; i++)
         kill(pids[i], SIGTERM);

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/timeutil.h"
 #include "monitor/procfs_parse.h"
 
 enum membership { M_UNKNOWN = 0, M_IN, M_OUT };
@@ -19,8 +20,17 @@ typedef struct pentry {
     unsigned char member;
     unsigned char dead;     /* its descriptors went stale: the process is gone */
     int stat_fd, io_fd;
+    int children_fd;        /* /proc/PID/task/PID/children, opened when first walked */
     proc_io_fields io;      /* last values read */
 } pentry;
+
+/* A full /proc listing finds everything but costs a lookup per process on the machine;
+ * the children files cost only per tree process but list the main thread's children
+ * only. So the tree is walked through the children files every sample, and /proc is
+ * listed in full this often (and whenever children files are missing) to catch children
+ * that other threads forked. A process found late loses nothing: its counters are
+ * cumulative. */
+#define FULL_SCAN_PERIOD 2.0
 
 #define MAX_EXCLUDED 8
 
@@ -36,6 +46,13 @@ struct proc_tree {
     proc_io_fields reaped_io;    /* bytes of tree processes the monitor reaped */
     double reaped_user, reaped_system;
     proc_tree_totals last;       /* for monotonic clamping */
+    int root_children_fd;        /* the root's children file; -1: kernel without them */
+    int force_full;
+    double last_full;            /* monotonic time of the last full listing */
+    pid_t *stack;                /* the walk's work list, grown when needed */
+    size_t stack_cap;
+    pentry *added;               /* processes the walk found that the array lacks */
+    size_t n_added, added_cap;
     char dents[32768];
     char buf[4096];
 };
@@ -68,7 +85,16 @@ int proc_tree_open(pid_t root, proc_tree **out)
     t->cap = 256;
     t->cur = calloc(t->cap, sizeof *t->cur);
     t->next = calloc(t->cap, sizeof *t->next);
-    if (!t->cur || !t->next) {
+    t->stack_cap = t->added_cap = 64;
+    t->stack = calloc(t->stack_cap, sizeof *t->stack);
+    t->added = calloc(t->added_cap, sizeof *t->added);
+    char path[64];
+    snprintf(path, sizeof path, "%d/task/%d/children", (int)root, (int)root);
+    t->root_children_fd = openat(t->proc_fd, path, O_RDONLY | O_CLOEXEC);
+    /* The first full listing waits a period: at start the workload has no descendants
+     * the children files would miss, and a short run never pays for a listing. */
+    t->last_full = mono_seconds();
+    if (!t->cur || !t->next || !t->stack || !t->added) {
         proc_tree_close(t);
         return -1;
     }
@@ -82,7 +108,9 @@ static void close_entry(pentry *e)
         close(e->stat_fd);
     if (e->io_fd >= 0)
         close(e->io_fd);
-    e->stat_fd = e->io_fd = -1;
+    if (e->children_fd >= 0)
+        close(e->children_fd);
+    e->stat_fd = e->io_fd = e->children_fd = -1;
 }
 
 void proc_tree_close(proc_tree *t)
@@ -93,8 +121,12 @@ void proc_tree_close(proc_tree *t)
         close_entry(&t->cur[i]);
     if (t->proc_fd >= 0)
         close(t->proc_fd);
+    if (t->root_children_fd >= 0)
+        close(t->root_children_fd);
     free(t->cur);
     free(t->next);
+    free(t->stack);
+    free(t->added);
     free(t);
 }
 
@@ -225,37 +257,18 @@ static int list_pids(proc_tree *t, size_t *n_out)
             pentry *old = find(t->cur, t->n_cur, pid);
             if (old && !old->dead) {
                 t->next[n] = *old;
-                old->stat_fd = old->io_fd = -1; /* moved */
+                old->stat_fd = old->io_fd = old->children_fd = -1; /* moved */
                 old->member = M_UNKNOWN;        /* carried over: not retired below */
                 old->dead = 1;
             } else {
                 memset(&t->next[n], 0, sizeof t->next[n]);
                 t->next[n].pid = pid;
-                t->next[n].stat_fd = t->next[n].io_fd = -1;
+                t->next[n].stat_fd = t->next[n].io_fd = t->next[n].children_fd = -1;
             }
             n++;
         }
     }
     *n_out = n;
-    return 0;
-}
-
-/* Marks every process that exists before the workload starts as not ours, without
- * opening anything: on a busy host that saves a stat read per process on the first
- * sample. (A pre-existing pid reused by a descendant before the next pass would be
- * missed; in a container the monitor is PID 1 and nothing pre-exists.) */
-int proc_tree_mark_existing(proc_tree *t)
-{
-    size_t n;
-    if (list_pids(t, &n) < 0)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        if (t->next[i].member == M_UNKNOWN)
-            t->next[i].member = M_OUT;
-    pentry *tmp = t->cur;
-    t->cur = t->next;
-    t->next = tmp;
-    t->n_cur = n;
     return 0;
 }
 
@@ -338,7 +351,8 @@ static void add_process(proc_tree *t, pentry *e, proc_tree_totals *sum, double *
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 static double max_d(double a, double b) { return a > b ? a : b; }
 
-int proc_tree_sample(proc_tree *t, proc_tree_totals *out)
+/* The full listing: every process in /proc, new ones resolved through their parents. */
+static int full_scan(proc_tree *t)
 {
     size_t n;
     if (list_pids(t, &n) < 0)
@@ -356,12 +370,137 @@ int proc_tree_sample(proc_tree *t, proc_tree_totals *out)
     t->cur = t->next;
     t->next = tmp;
     t->n_cur = n;
+    for (size_t i = 0; i < n; i++)
+        resolve(t, t->cur, n, &t->cur[i], 0);
+    return 0;
+}
 
+static int push(proc_tree *t, size_t *depth, pid_t pid)
+{
+    if (*depth == t->stack_cap) {
+        pid_t *s = realloc(t->stack, 2 * t->stack_cap * sizeof *s);
+        if (!s)
+            return -1;
+        t->stack = s;
+        t->stack_cap *= 2;
+    }
+    t->stack[(*depth)++] = pid;
+    return 0;
+}
+
+/* Makes E a fresh tree entry for PID (a new process, or a reused pid). */
+static void adopt(proc_tree *t, pentry *e, pid_t pid, pid_t ppid)
+{
+    close_entry(e);
+    memset(e, 0, sizeof *e);
+    e->pid = pid;
+    e->ppid = ppid;
+    e->member = M_IN;
+    e->stat_fd = open_at_proc(t, pid, "stat");
+    e->io_fd = open_at_proc(t, pid, "io");
+    e->children_fd = -1;
+    if (e->stat_fd < 0)
+        e->dead = 1;
+}
+
+static pentry *find_any(proc_tree *t, pid_t pid)
+{
+    pentry *e = find(t->cur, t->n_cur, pid);
+    for (size_t i = 0; !e && i < t->n_added; i++)
+        if (t->added[i].pid == pid)
+            e = &t->added[i];
+    return e;
+}
+
+/* Handles one child PID of PARENT found in a children file. */
+static int visit_child(proc_tree *t, size_t *depth, pid_t parent, pid_t pid)
+{
+    if (is_excluded(t, pid))
+        return 0;
+    pentry *e = find_any(t, pid);
+    if (e && !e->dead && e->member == M_IN)
+        return push(t, depth, pid);
+    if (!e) {
+        if (t->n_added == t->added_cap) {
+            pentry *a = realloc(t->added, 2 * t->added_cap * sizeof *a);
+            if (!a)
+                return -1;
+            t->added = a;
+            t->added_cap *= 2;
+        }
+        e = &t->added[t->n_added++];
+        e->stat_fd = e->io_fd = e->children_fd = -1;
+    }
+    adopt(t, e, pid, parent);   /* new, or a pid that was someone else's before */
+    return push(t, depth, pid);
+}
+
+/* Reads a children file ("12 345 ") and visits each pid. */
+static int walk_one(proc_tree *t, size_t *depth, pid_t parent, int fd)
+{
+    ssize_t n = fd >= 0 ? pread_buf(t, fd) : -1;
+    if (n <= 0)
+        return 0;
+    char list[sizeof t->buf];
+    memcpy(list, t->buf, (size_t)n + 1); /* t->buf is reused by what visit_child reads */
+    const char *p = list, *end = list + n;
+    uint64_t v;
+    while (scan_u64(&p, end, &v) == 0)
+        if (v > 0 && v < 0x7fffffff && visit_child(t, depth, parent, (pid_t)v) < 0)
+            return -1;
+    return 0;
+}
+
+/* The cheap pass: from the root down through the children files. */
+static int walk_tree(proc_tree *t)
+{
+    size_t depth = 0;
+    t->n_added = 0;
+    if (walk_one(t, &depth, t->root, t->root_children_fd) < 0)
+        return -1;
+    while (depth > 0) {
+        pid_t pid = t->stack[--depth];
+        pentry *e = find_any(t, pid);
+        if (!e || e->dead)
+            continue;
+        if (e->children_fd < 0) {
+            char path[64];
+            snprintf(path, sizeof path, "%d/task/%d/children", (int)pid, (int)pid);
+            e->children_fd = openat(t->proc_fd, path, O_RDONLY | O_CLOEXEC);
+        }
+        if (walk_one(t, &depth, pid, e->children_fd) < 0)
+            return -1;
+    }
+    if (t->n_added == 0)
+        return 0;
+    while (t->n_cur + t->n_added > t->cap)
+        if (grow(t) < 0)
+            return -1;
+    memcpy(t->cur + t->n_cur, t->added, t->n_added * sizeof *t->added);
+    t->n_cur += t->n_added;
+    t->n_added = 0;
+    qsort(t->cur, t->n_cur, sizeof *t->cur, cmp_pid);
+    return 0;
+}
+
+void proc_tree_rescan(proc_tree *t) { t->force_full = 1; }
+
+int proc_tree_sample(proc_tree *t, proc_tree_totals *out)
+{
+    double now = mono_seconds();
+    if (t->root_children_fd < 0 || t->force_full || now - t->last_full >= FULL_SCAN_PERIOD) {
+        if (full_scan(t) < 0)
+            return -1;
+        t->last_full = now;
+        t->force_full = 0;
+    } else if (walk_tree(t) < 0) {
+        return -1;
+    }
     proc_tree_totals sum = { 0 };
     double cpu_u = t->reaped_user, cpu_s = t->reaped_system;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < t->n_cur; i++) {
         pentry *e = &t->cur[i];
-        if (resolve(t, t->cur, n, e, 0) == M_IN && !e->dead)
+        if (e->member == M_IN && !e->dead)
             add_process(t, e, &sum, &cpu_u, &cpu_s);
     }
     /* Exited processes keep counting; a parent reaping a child between two reads can

@@ -40,8 +40,8 @@ void proc_tree_exclude(proc_tree *t, pid_t pid);
 void proc_tree_add_reaped(proc_tree *t, const struct rusage *ru, const proc_io_fields *io);
 /* Reads /proc/PID/io (works on a zombie, which still holds its totals). 0 or -1. */
 int  proc_tree_read_io(proc_tree *t, pid_t pid, proc_io_fields *io);
-/* Before the workload starts: every process there is now is not part of the tree. */
-int  proc_tree_mark_existing(proc_tree *t);
+/* Makes the next sample list all of /proc (the final clean-up wants every straggler). */
+void proc_tree_rescan(proc_tree *t);
 /* One pass over /proc; fills *out (monotonic CPU and bytes). 0, or -1 if /proc is unreadable. */
 int  proc_tree_sample(proc_tree *t, proc_tree_totals *out);
 /* The tree's live pids as of the last sample (at most max); returns how many. */

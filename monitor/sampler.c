@@ -34,7 +34,6 @@ int sampler_open(sampler *s, pid_t root, double interval)
         log_error("cannot read /proc: the process tree cannot be sampled");
         return -1;
     }
-    proc_tree_mark_existing(s->tree);
     open_cgroup(s);
     if (host_sampler_open("/proc", &s->host) < 0)
         s->host = NULL;

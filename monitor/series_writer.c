@@ -92,6 +92,9 @@ int series_writer_open(const char *path, enum series_format f, const series_layo
     /* the widest row: every name (JSON, OpenMetrics repeat them) plus ~40 per value */
     w->cap = 2 * names + (COL_FIXED_COUNT + l->n_extra + 3) * 64 + 256;
     w->line = malloc(w->cap);
+    /* unlink, not O_TRUNC: ext4 flushes a truncated file's old data first (its
+     * replace-via-truncate heuristic), which costs tens of milliseconds */
+    unlink(path);
     w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (!w->line || w->fd < 0) {
         int e = errno;

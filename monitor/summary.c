@@ -65,7 +65,7 @@ static json_t *custom_metrics_object(const custom_metric *m)
     return o;
 }
 
-/* Writes PATH.tmp and renames it over PATH: readers see the old or the new file. No
+/* Writes PATH.tmp and renames it to PATH: readers see a whole file or none. No
  * fsync: the file is published (copied or uploaded) right after, and in a container the
  * local disk does not outlive the job anyway; an fsync would cost milliseconds per run. */
 static int write_replace(const char *path, const char *data, size_t len)
@@ -80,7 +80,12 @@ static int write_replace(const char *path, const char *data, size_t len)
     int rc = -1;
     if (f) {
         size_t w = fwrite(data, 1, len, f);
-        rc = fclose(f) == 0 && w == len ? rename(tmp, path) : -1;
+        /* renaming over an existing file makes ext4 flush the new one first (its
+         * replace-via-rename heuristic): remove the old summary, then rename */
+        if (fclose(f) == 0 && w == len) {
+            unlink(path);
+            rc = rename(tmp, path);
+        }
         if (rc < 0)
             unlink(tmp);
     }

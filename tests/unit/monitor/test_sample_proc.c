@@ -54,7 +54,6 @@ TEST(tree_counts_descendants)
 {
     proc_tree *t;
     CHECK_INT(proc_tree_open(getpid(), &t), 0);
-    proc_tree_mark_existing(t);
     int p[2];
     CHECK_INT(pipe(p), 0);
     pid_t child = start_family(p[1]);
@@ -67,6 +66,14 @@ TEST(tree_counts_descendants)
         usleep(20000);
         CHECK_INT(proc_tree_sample(t, &tot), 0);
     } while (tot.cpu_user_seconds + tot.cpu_system_seconds < 0.58 && mono_seconds() < until);
+    CHECK_INT(tot.processes, 2);
+    /* the full /proc listing finds the same tree as the children-file walk */
+    proc_tree_totals full;
+    proc_tree_rescan(t);
+    CHECK_INT(proc_tree_sample(t, &full), 0);
+    CHECK_INT(full.processes, 2);
+    CHECK_INT(full.threads, tot.threads);
+    CHECK_INT(proc_tree_sample(t, &tot), 0); /* and back to walking */
     CHECK_INT(tot.processes, 2);
     double cpu = tot.cpu_user_seconds + tot.cpu_system_seconds;
     CHECK_NEAR(cpu, 0.6, 0.15);
