@@ -144,6 +144,10 @@ autotools_build() {  # package, configure args...
   local pkg=$1 b; shift
   b=$(work_copy "$pkg")
   say "$pkg"
+  # Debian's patches leave Makefile.am newer than Makefile.in, and make would then want
+  # automake: mark the generated files newer, in the order autotools makes them.
+  (cd "$b" && touch aclocal.m4 && sleep 1 && touch configure &&
+     find . \( -name Makefile.in -o -name '*.h.in' \) -exec touch {} +)
   (cd "$b" && quiet env CC="$prefix/bin/cc" PKG_CONFIG="$prefix/bin/pkg-config" \
       CPPFLAGS="-I$prefix/include" LDFLAGS="-L$prefix/lib" \
       ./configure "$(host_flag)" --prefix="$prefix" --libdir="$prefix/lib" \
