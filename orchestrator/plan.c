@@ -156,8 +156,8 @@ char *plan_escape_value(const char *v)
 {
     strbuf sb = STRBUF_INIT;
     for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-        int ok = isalnum(*p) || strchr("._+-", *p);
-        if (ok ? sb_putc(&sb, (char)*p) : sb_printf(&sb, "%%%02X", *p)) {
+        int ok = isalnum(*p) || *p == '.' || *p == '-';
+        if (ok ? sb_putc(&sb, (char)*p) : sb_printf(&sb, "~%02X", *p)) {
             sb_free(&sb);
             return NULL;
         }
@@ -188,14 +188,14 @@ char *plan_point_tag(const config *cfg, char *const *values, int nodes, int gpus
     int first = 1, bad = 0;
     for (size_t i = 0; i < cfg->n_params && !bad; i++) {
         char *esc = plan_escape_value(values[i] ? values[i] : "");
-        bad = !esc || sb_printf(&sb, "%s%s=%s", first ? "" : ",", cfg->params[i].name, esc);
+        bad = !esc || sb_printf(&sb, "%s%s-%s", first ? "" : "_", cfg->params[i].name, esc);
         free(esc);
         first = 0;
     }
     if (!bad && cfg->nodes_max > cfg->nodes_min)
-        bad = sb_printf(&sb, "%snodes=%d", first ? "" : ",", nodes), first = 0;
+        bad = sb_printf(&sb, "%snodes-%d", first ? "" : "_", nodes), first = 0;
     if (!bad && cfg->n_gpu_counts > 1)
-        bad = sb_printf(&sb, "%sgpus=%d", first ? "" : ",", gpus), first = 0;
+        bad = sb_printf(&sb, "%sgpus-%d", first ? "" : "_", gpus), first = 0;
     if (!bad && first)
         bad = sb_puts(&sb, "default");
     if (bad) {

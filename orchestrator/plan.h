@@ -5,8 +5,11 @@
  *   excludes, and filtered by the image's architecture. The local backend's "types" are its
  *   profiles.
  * - A point is one value per workload parameter (plus nodes/gpus when those vary). Its tag is
- *   a stable, readable, path-safe encoding: "n=20000,algo=quick" (characters outside
- *   [A-Za-z0-9._+-] in values are written %XX; a point of no parameters is "default").
+ *   a stable, readable encoding made only of URI-unreserved characters, so it is a safe file
+ *   name and an S3 key segment that no signer or emulator encodes differently:
+ *   "threads-4_algo-quick_lr-0.001" (NAME-VALUE joined by '_', in declaration order; value
+ *   characters other than [A-Za-z0-9.-] are written ~XX; a point of no parameters is
+ *   "default"; tags over 200 bytes are cut and end in ~ and a hash).
  * - argv: an element "ARGS" becomes the values in declaration order, one element each;
  *   "{NAME}" inside an element becomes that value. No shell is involved.
  *

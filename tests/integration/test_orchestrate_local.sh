@@ -39,10 +39,10 @@ expect_eq "summary.csv starts with the contract's columns" \
   "instance_type,point_tag,n,n_failed,runtime_mean,runtime_std,runtime_sem,cost_mean,cost_sem,custom_metric_mean,price_per_hour,param_n"
 check "ec2data.csv has the older tool's columns" grep -q '^ec2_type,Avg_cpu,peak_RAM,cost,runtime,Disk_IO_Read,Disk_IO_Write,Network_Sent,Network_Received,CPU Count,Total RAM,GPU Count,N Nodes,Time,custom_metric$' out1/ec2data.csv
 for f in summary.json timeseries.csv stdout.log; do
-  check "collected runs/small/n=20000/1/$f" test -s "out1/runs/small/n=20000/1/$f"
+  check "collected runs/small/n-20000/1/$f" test -s "out1/runs/small/n-20000/1/$f"
 done
-check "collected runs/small/n=20000/1/stderr.log" test -e "out1/runs/small/n=20000/1/stderr.log"
-check "the workload's stdout was kept" grep -q "counted to 40000" "out1/runs/large/n=40000/0/stdout.log"
+check "collected runs/small/n-20000/1/stderr.log" test -e "out1/runs/small/n-20000/1/stderr.log"
+check "the workload's stdout was kept" grep -q "counted to 40000" "out1/runs/large/n-40000/0/stdout.log"
 check "the ranked table is printed" grep -q "fastest" run1.out
 
 # --- 2. SIGKILL mid-run, then resume: nothing lost, nothing repeated -----------------------------

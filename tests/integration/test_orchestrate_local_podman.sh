@@ -55,14 +55,14 @@ for r in csv.DictReader(open(sys.argv[1])):
 PY
 expect_eq "8 jobs succeeded" "$(awk '$4 == "succeeded" && $5 == 0' rows.txt | wc -l)" 8
 expect_eq "the metric came from inside the containers" "$(awk '{print $6}' rows.txt | sort -u | xargs)" "-3000 -6000"
-check "summary.json collected" test -s "out/runs/small/n=3000/0/summary.json"
-check "timeseries.csv collected" test -s "out/runs/big/n=6000/1/timeseries.csv"
+check "summary.json collected" test -s "out/runs/small/n-3000/0/summary.json"
+check "timeseries.csv collected" test -s "out/runs/big/n-6000/1/timeseries.csv"
 small_id=$(awk '$1 == "small" {print $7; exit}' rows.txt)
 big_id=$(awk '$1 == "big" {print $7; exit}' rows.txt)
 expect_eq "small profile: --memory 64MiB" "$(podman inspect --format '{{.HostConfig.Memory}}' "$small_id")" 67108864
 expect_eq "small profile: --cpus 0.5" "$(podman inspect --format '{{.HostConfig.NanoCpus}}' "$small_id")" 500000000
 expect_eq "big profile: --memory 128MiB" "$(podman inspect --format '{{.HostConfig.Memory}}' "$big_id")" 134217728
-expect_eq "the summary names the profile" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["instance"]["type"])' out/runs/big/n=6000/0/summary.json)" big
+expect_eq "the summary names the profile" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["instance"]["type"])' out/runs/big/n-6000/0/summary.json)" big
 
 # SIGKILL the orchestrator while containers run; the rerun re-attaches them by name.
 sed -e 's/experiment: podtest/experiment: podresume/' -e 's/n: \[3000, 6000\]/n: [400000]/' \

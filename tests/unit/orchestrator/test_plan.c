@@ -111,13 +111,15 @@ TEST(factorial_points_and_tags)
     CHECK_INT(plan_points(&c, &p, &n, err, sizeof err), 0);
     CHECK_INT(n, 2 * 2 * 3 * 2);
     if (n == 24) {
-        CHECK_STR(p[0].tag, "threads=1,mode=fast,lr=0.001,gpus=0");
-        CHECK_STR(p[1].tag, "threads=1,mode=fast,lr=0.01,gpus=0");
-        CHECK_STR(p[3].tag, "threads=1,mode=a%20b%2Fc,lr=0.001,gpus=0");
-        CHECK_STR(p[23].tag, "threads=2,mode=a%20b%2Fc,lr=0.1,gpus=1");
+        CHECK_STR(p[0].tag, "threads-1_mode-fast_lr-0.001_gpus-0");
+        CHECK_STR(p[1].tag, "threads-1_mode-fast_lr-0.01_gpus-0");
+        CHECK_STR(p[3].tag, "threads-1_mode-a~20b~2Fc_lr-0.001_gpus-0");
+        CHECK_STR(p[23].tag, "threads-2_mode-a~20b~2Fc_lr-0.1_gpus-1");
         CHECK_INT(p[23].gpus, 1);
         for (size_t i = 0; i < n; i++) {
-            CHECK(strchr(p[i].tag, '/') == NULL);
+            /* only URI-unreserved characters: safe as a file name and an S3 key */
+            CHECK(strspn(p[i].tag, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                   "0123456789-._~") == strlen(p[i].tag));
             for (size_t j = 0; j < i; j++)
                 CHECK(strcmp(p[i].tag, p[j].tag) != 0);
         }
@@ -136,8 +138,8 @@ TEST(integer_counts_round_and_dedupe)
     CHECK_INT(plan_points(&c, &p, &n, err, sizeof err), 0);
     CHECK_INT(n, 3 * 2);   /* 1, 1.5→2, 2, 2.5→3, 3 → 1, 2, 3 (× 2 node counts) */
     if (n == 6) {
-        CHECK_STR(p[0].tag, "k=1,nodes=1");
-        CHECK_STR(p[5].tag, "k=3,nodes=2");
+        CHECK_STR(p[0].tag, "k-1_nodes-1");
+        CHECK_STR(p[5].tag, "k-3_nodes-2");
         CHECK_INT(p[5].nodes, 2);
     }
     plan_points_free(p, n);
@@ -173,8 +175,8 @@ TEST(long_tags_are_cut_and_unique)
     CHECK(ta && tb && strcmp(ta, tb) != 0);
     free(ta);
     free(tb);
-    char *e = plan_escape_value("../x=1,2");
-    CHECK_STR(e, "..%2Fx%3D1%2C2");
+    char *e = plan_escape_value("../x=1,2_-3~");
+    CHECK_STR(e, "..~2Fx~3D1~2C2~5F-3~7E");
     free(e);
     config_free(&c);
 }
