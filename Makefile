@@ -131,7 +131,7 @@ fuzz:
 bench: all
 	bench/run_bench.sh
 
-images: static
+images: static static-arm64
 	images/build_images.sh
 
 demo:
