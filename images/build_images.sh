@@ -50,15 +50,19 @@ if [ -x "$arm64_bin" ]; then
   arches+=(arm64)
 fi
 
-podman manifest rm "$repo:$version" >/dev/null 2>&1 || true
-podman manifest create "$repo:$version" >/dev/null
 for a in "${arches[@]}"; do
   build "$repo:$version-$a" images/monitor.Containerfile "$ctx/bin" \
     --arch "$a" --os linux --build-arg TARGETARCH="$a"
   podman tag "$repo:$version-$a" "$repo:latest-$a"
-  podman manifest add "$repo:$version" "containers-storage:$repo:$version-$a" >/dev/null
 done
-echo "built manifest $repo:$version (${arches[*]})"
+for t in "$version" latest; do
+  podman manifest rm "$repo:$t" >/dev/null 2>&1 || true
+  podman manifest create "$repo:$t" >/dev/null
+  for a in "${arches[@]}"; do
+    podman manifest add "$repo:$t" "containers-storage:$repo:$version-$a" >/dev/null
+  done
+  echo "built manifest $repo:$t (${arches[*]})"
+done
 
 mkdir -p "$ctx/busybox/rootfs/bin" "$ctx/busybox/rootfs/tmp"
 chmod 1777 "$ctx/busybox/rootfs/tmp"

@@ -14,6 +14,7 @@ repo=localhost/it-monitor-$$
 version=$(cat "$ROOT/VERSION")
 cleanup_images() {
   podman manifest rm "$repo:$version"
+  podman manifest rm "$repo:latest"
   podman rmi -f "$repo-busybox:$version" "$repo-busybox:latest" \
     "$repo:$version-amd64" "$repo:latest-amd64" "$repo:$version-arm64" "$repo:latest-arm64"
 }
