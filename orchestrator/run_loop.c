@@ -367,11 +367,8 @@ static int poll_jobs(loop *L, journal_job *rows, size_t n, char *err, size_t err
         if (st[i].state != jj->state &&
             journal_job_progress(o->jn, jj->id, &st[i], err, errlen) != 0)
             goto out;
-        if (st[i].state == JOB_RUNNING && o->cfg->backend == CONFIG_BACKEND_LOCAL) {
-            if (jj->started_at <= 0)
-                jj->started_at = wall_seconds();
+        if (st[i].state == JOB_RUNNING && o->cfg->backend == CONFIG_BACKEND_LOCAL)
             enforce_timeout(L, &jobs[i], jj);
-        }
     }
     rc = 0;
 out:

@@ -1,6 +1,6 @@
 /* libFuzzer target: the YAML config parser and the checks and plan that follow it (a config
  * is outside input). Invariants: a rejected config leaves an error naming a position; an
- * accepted one yields tags that are path-safe and argv without NULL holes. */
+ * accepted one yields tags of URI-unreserved characters and argv without NULL holes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,7 +19,9 @@ static void exercise_plan(const config *c)
     if (c->search.method != SEARCH_NONE || plan_points(c, &p, &n, err, sizeof err) != 0)
         return;
     for (size_t i = 0; i < n && i < 64; i++) {
-        if (!p[i].tag || strchr(p[i].tag, '/') || strlen(p[i].tag) > 200)
+        if (!p[i].tag || strlen(p[i].tag) > 200 ||
+            strspn(p[i].tag, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                             "0123456789-._~") != strlen(p[i].tag))
             abort();
         char **argv = NULL;
         if (plan_argv(c, &p[i], &argv, err, sizeof err) == 0) {

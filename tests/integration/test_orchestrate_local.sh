@@ -111,6 +111,20 @@ expect_eq "failed job: state and exit code" \
 check "failed job: stderr kept" grep -q "about to fail" out4/runs/local/default/0/stderr.log
 check "failed job: its log saved beside the results" test -s out4/runs/local/default/0/batch.log
 
+# --- 4b. a job past job_timeout is stopped and fails ---------------------------------------------
+cat > slow.yaml <<EOF
+experiment: slow
+job_timeout: 1
+command: [/bin/sh, ./sleepy.sh, $TMP/ledger5, "30"]
+EOF
+start=$SECONDS
+orch run slow.yaml --output out5 >run5.out 2>run5.err
+expect_eq "timeout: the run still ends normally" "$?" 0
+check "timeout: stopped well before the workload's 30 s" test $((SECONDS - start)) -lt 20
+expect_eq "timeout: the job failed" "$(csv_col out5/results.csv state)" failed
+orch status slow.yaml --output out5 >status5.out 2>&1
+check "timeout: status says why" grep -q "timed out after 1 s" status5.out
+
 # --- 5. report rebuilds the tables from the journal ------------------------------------------------
 rm -f out1/results.csv out1/summary.csv
 orch report minimal.yaml --output out1 >report.out 2>&1
