@@ -264,9 +264,9 @@ static void wait_events(run_state *st, double seconds)
 
 /* ---- sampling and publishing -------------------------------------------------------- */
 
-static void write_sample(run_state *st)
+static void write_sample(run_state *st, int full)
 {
-    const series_row *row = sampler_take(&st->smp);
+    const series_row *row = sampler_take(&st->smp, full);
     if (series_writer_row(st->writer, row) < 0 && !st->write_failed_logged) {
         log_error("cannot write the time series: %s", strerror(errno));
         st->write_failed_logged = 1;
@@ -303,7 +303,7 @@ static void supervise(run_state *st)
             st->killed = 1;
         }
         if (now >= next_sample) {
-            write_sample(st);
+            write_sample(st, 0);
             next_sample += interval;
             if (next_sample <= now) /* fell behind (suspended, slow disk): do not burst */
                 next_sample = now + interval;
@@ -517,15 +517,15 @@ int monitor_run(const monitor_options *o)
             while (!st.child_done && waitpid(st.child, NULL, 0) < 0 && errno == EINTR)
                 ;
         st.child_done = 1;
-        write_sample(&st);
+        write_sample(&st, 1);
         drain_output(&st);
     } else {
-        write_sample(&st); /* the row at elapsed 0: the baseline */
+        write_sample(&st, 1); /* the row at elapsed 0: the baseline */
         supervise(&st);
         stop_descendants(&st);
         reap_all(&st);
         drain_output(&st);
-        write_sample(&st); /* the final row, at the workload's exit */
+        write_sample(&st, 1); /* the final row, at the workload's exit */
     }
     int code = finish(&st, exec_err, exec_err ? start_error : NULL);
     teardown(&st);

@@ -37,6 +37,7 @@ struct cgroup_sampler {
     int fd[CF_COUNT];
     char path[1024];
     long ticks;
+    double last_inactive_file;   /* NAN until a full read saw memory.stat */
     char buf[8192];
 };
 
@@ -156,6 +157,7 @@ int cgroup_sampler_open(const char *mount_root, const char *self_cgroup, cgroup_
         return -1;
     for (int i = 0; i < CF_COUNT; i++)
         c->fd[i] = -1;
+    c->last_inactive_file = NAN;
     c->ticks = sysconf(_SC_CLK_TCK);
     if (c->ticks <= 0)
         c->ticks = 100;
@@ -347,29 +349,55 @@ static void read_v1(cgroup_sampler *c, cgroup_reading *r)
     }
 }
 
-void cgroup_sampler_read(cgroup_sampler *c, cgroup_reading *r)
+/* The cheap part: CPU time and raw memory usage, one small file each. */
+static void read_quick(cgroup_sampler *c, cgroup_reading *r)
 {
-    double *all = (double *)r;
-    for (size_t i = 0; i < sizeof *r / sizeof(double); i++)
-        all[i] = NAN;
-    if (c->version == 2)
-        read_v2(c, r);
-    else if (c->version == 1)
-        read_v1(c, r);
-    else
+    if (c->version == 2) {
+        r->cpu_seconds = read_key(c, CF_CPU_STAT, "usage_usec") / 1e6;
+    } else {
+        r->cpu_seconds = read_number(c, CF_CPUACCT_USAGE) / 1e9;
+    }
+    r->mem_usage_bytes = read_number(c, CF_MEM_USAGE);
+}
+
+void cgroup_reading_unknown(cgroup_reading *r)
+{
+    r->cpu_seconds = r->cpu_user_seconds = r->cpu_system_seconds = NAN;
+    r->throttled_seconds = r->cpu_limit_cores = NAN;
+    r->mem_usage_bytes = r->mem_inactive_file_bytes = r->mem_bytes = NAN;
+    r->mem_limit_bytes = r->mem_peak_bytes = r->oom_kills = NAN;
+    r->read_bytes = r->write_bytes = NAN;
+    r->cpu_pressure = r->mem_pressure = r->io_pressure = NAN;
+}
+
+void cgroup_sampler_read(cgroup_sampler *c, cgroup_reading *r, int full)
+{
+    cgroup_reading_unknown(r);
+    if (c->version == 0)
         return;
-    /* as docker stats: usage minus the inactive file cache, which the kernel can drop */
+    if (!full)
+        read_quick(c, r);
+    else if (c->version == 2)
+        read_v2(c, r);
+    else
+        read_v1(c, r);
+    if (isfinite(r->mem_inactive_file_bytes))
+        c->last_inactive_file = r->mem_inactive_file_bytes;
+    /* as docker stats: usage minus the inactive file cache, which the kernel can drop
+     * (between full reads, the cache as last read) */
     if (isfinite(r->mem_usage_bytes)) {
-        double cache = isfinite(r->mem_inactive_file_bytes) ? r->mem_inactive_file_bytes : 0;
+        double cache = isfinite(c->last_inactive_file) ? c->last_inactive_file : 0;
         r->mem_bytes = cache < r->mem_usage_bytes ? r->mem_usage_bytes - cache : r->mem_usage_bytes;
     }
-    r->cpu_pressure = read_psi(c, CF_PSI_CPU);
-    r->mem_pressure = read_psi(c, CF_PSI_MEM);
-    r->io_pressure = read_psi(c, CF_PSI_IO);
+    if (full) {
+        r->cpu_pressure = read_psi(c, CF_PSI_CPU);
+        r->mem_pressure = read_psi(c, CF_PSI_MEM);
+        r->io_pressure = read_psi(c, CF_PSI_IO);
+    }
 }
 
 void cgroup_fill_row(const cgroup_reading *cur, const cgroup_reading *prev, double dt,
-                     series_row *row)
+                     const cgroup_reading *prev_full, double dt_full, series_row *row)
 {
     row->v[COL_CG_CPU_SECONDS] = cur->cpu_seconds;
     row->v[COL_CG_CPU_USER_SECONDS] = cur->cpu_user_seconds;
@@ -387,9 +415,10 @@ void cgroup_fill_row(const cgroup_reading *cur, const cgroup_reading *prev, doub
     row->v[COL_CG_CPU_PRESSURE] = cur->cpu_pressure;
     row->v[COL_CG_MEM_PRESSURE] = cur->mem_pressure;
     row->v[COL_CG_IO_PRESSURE] = cur->io_pressure;
-    if (prev && dt > 0) {
+    if (prev && dt > 0)
         row->v[COL_CG_CPU_PERCENT] = (cur->cpu_seconds - prev->cpu_seconds) / dt * 100.0;
-        row->v[COL_CG_DISK_READ_BPS] = (cur->read_bytes - prev->read_bytes) / dt;
-        row->v[COL_CG_DISK_WRITE_BPS] = (cur->write_bytes - prev->write_bytes) / dt;
+    if (prev_full && dt_full > 0) { /* NAN (empty) when this reading is not a full one */
+        row->v[COL_CG_DISK_READ_BPS] = (cur->read_bytes - prev_full->read_bytes) / dt_full;
+        row->v[COL_CG_DISK_WRITE_BPS] = (cur->write_bytes - prev_full->write_bytes) / dt_full;
     }
 }

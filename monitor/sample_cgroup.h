@@ -32,10 +32,15 @@ int  cgroup_sampler_open(const char *mount_root, const char *self_cgroup, cgroup
 void cgroup_sampler_close(cgroup_sampler *c);
 int  cgroup_sampler_version(const cgroup_sampler *c);         /* 1, 2, or 0 for none */
 const char *cgroup_sampler_path(const cgroup_sampler *c);     /* memory (v1) or unified dir */
-void cgroup_sampler_read(cgroup_sampler *c, cgroup_reading *out);
-/* Fills the cgroup_* columns; rates against the previous reading (dt seconds apart). */
+/* Every figure NAN (no cgroup). */
+void cgroup_reading_unknown(cgroup_reading *r);
+/* full: every file; else only CPU time and memory usage (the rest NAN), the cheap part
+ * the monitor reads at sampling intervals below 100 ms. */
+void cgroup_sampler_read(cgroup_sampler *c, cgroup_reading *out, int full);
+/* Fills the cgroup_* columns: CPU % against the previous reading (dt seconds ago), disk
+ * rates against the previous full one (dt_full seconds ago). */
 void cgroup_fill_row(const cgroup_reading *cur, const cgroup_reading *prev, double dt,
-                     series_row *row);
+                     const cgroup_reading *prev_full, double dt_full, series_row *row);
 
 /* Sums "MAJ:MIN rbytes=N wbytes=N ..." lines (v2 io.stat). 0 or -1 when none. */
 int parse_io_stat(const char *buf, size_t len, uint64_t *rbytes, uint64_t *wbytes);

@@ -23,7 +23,8 @@ typedef struct net_sampler net_sampler;
  * when rtnetlink is unusable (the net_* columns then stay empty). */
 int  net_sampler_open(const char *proc_root, series_layout *layout, net_sampler **out);
 void net_sampler_close(net_sampler *n);
-void net_sampler_sample(net_sampler *n, double dt, series_row *row);
+/* now: monotonic seconds; rates are against this sampler's previous call. */
+void net_sampler_sample(net_sampler *n, double now, series_row *row);
 /* Totals (without loopback) of the last sample. */
 void net_sampler_totals(const net_sampler *n, uint64_t *rx_bytes, uint64_t *tx_bytes);
 

@@ -30,6 +30,7 @@ int sampler_open(sampler *s, pid_t root, double interval)
     memset(s, 0, sizeof *s);
     s->cgroup_peak = NAN;
     s->oom_kills = NAN;
+    s->full_every = interval >= 0.1 ? 1 : (long)ceil(0.1 / interval - 1e-9);
     if (proc_tree_open(root, &s->tree) < 0) {
         log_error("cannot read /proc: the process tree cannot be sampled");
         return -1;
@@ -81,32 +82,32 @@ static void note_peaks(sampler *s, const proc_tree_totals *t, const cgroup_readi
         s->oom_kills = cg->oom_kills;
 }
 
-const series_row *sampler_take(sampler *s)
+const series_row *sampler_take(sampler *s, int force_full)
 {
     series_row *row = &s->row;
     series_row_clear(row);
     double now = mono_seconds();
     double dt = now - s->last_mono;
+    int full = force_full || s->samples % s->full_every == 0;
     row->wall = wall_seconds();
     row->elapsed = now - s->start_mono;
 
     proc_tree_totals t = { 0 };
     int tree_ok = proc_tree_sample(s->tree, &t) == 0;
     cgroup_reading cg;
-    memset(&cg, 0, sizeof cg);
     if (s->cgroup)
-        cgroup_sampler_read(s->cgroup, &cg);
+        cgroup_sampler_read(s->cgroup, &cg, full);
     else
-        for (double *d = (double *)&cg; d < (double *)(&cg + 1); d++)
-            *d = NAN;
+        cgroup_reading_unknown(&cg);
     note_peaks(s, &t, &cg);
     if (tree_ok)
         proc_tree_fill_row(&t, s->have_prev ? &s->tree_prev : NULL, dt, s->tree_rss_peak, row);
-    cgroup_fill_row(&cg, s->have_prev ? &s->cg_prev : NULL, dt, row);
-    if (s->host)
+    cgroup_fill_row(&cg, s->have_prev ? &s->cg_prev : NULL, dt,
+                    full && s->have_full ? &s->cg_prev_full : NULL, now - s->last_full_mono, row);
+    if (full && s->host)
         host_sampler_sample(s->host, row);
-    if (s->net) {
-        net_sampler_sample(s->net, dt, row);
+    if (full && s->net) {
+        net_sampler_sample(s->net, now, row);
         if (!s->have_net_start) {
             net_sampler_totals(s->net, &s->net_rx_start, &s->net_tx_start);
             s->have_net_start = 1;
@@ -116,8 +117,14 @@ const series_row *sampler_take(sampler *s)
         gpu_sampler_pump(s->gpu);
         gpu_sampler_fill(s->gpu, row);
     }
-    s->tree_prev = t;
+    if (tree_ok)
+        s->tree_prev = t;
     s->cg_prev = cg;
+    if (full) {
+        s->cg_prev_full = cg;
+        s->last_full_mono = now;
+        s->have_full = 1;
+    }
     s->have_prev = 1;
     s->last_mono = now;
     s->samples++;

@@ -27,7 +27,10 @@ typedef struct sampler {
     double last_mono;
     int have_prev;
     proc_tree_totals tree_prev;
-    cgroup_reading cg_prev;
+    cgroup_reading cg_prev, cg_prev_full;
+    double last_full_mono;
+    int have_full;
+    long full_every;              /* a full sample every this many (interval < 100 ms) */
     /* for the summary */
     long samples;
     uint64_t tree_rss_peak;
@@ -43,7 +46,10 @@ int  sampler_open(sampler *s, pid_t root, double interval);
 void sampler_close(sampler *s);
 /* Starts the elapsed clock (when the workload starts). */
 void sampler_start(sampler *s, double start_mono);
-/* Takes one sample into s->row (and returns it). */
-const series_row *sampler_take(sampler *s);
+/* Takes one sample into s->row (and returns it). Below a 100 ms interval only the tree,
+ * cgroup CPU and memory usage and the GPUs are read every time; the host, network and
+ * the rest of the cgroup every ~100 ms (those columns are empty in between), which keeps
+ * a 10 ms sampler cheap. force_full: read everything (first and last rows). */
+const series_row *sampler_take(sampler *s, int force_full);
 
 #endif

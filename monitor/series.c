@@ -1,6 +1,7 @@
 #include "monitor/series.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,26 +127,59 @@ void series_row_free(series_row *r)
     r->n_extra = 0;
 }
 
+/* Writes the decimal digits of v; returns how many. */
+static size_t put_u64(uint64_t v, char *out)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
 size_t series_format_value(double v, int decimals, char *out, size_t outlen)
 {
     if (outlen == 0)
         return 0;
-    if (!isfinite(v)) {
-        out[0] = '\0';
+    out[0] = '\0';
+    if (!isfinite(v) || outlen < 32)
         return 0;
+    static const double scale[] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
+    if (decimals < 0 || decimals > 6 || fabs(v) * scale[decimals] >= 9.0e15) {
+        /* out of the exact integer range: printf knows best */
+        int n = snprintf(out, outlen, "%.*g", 17, v);
+        return n > 0 && (size_t)n < outlen ? (size_t)n : 0;
     }
-    int n = snprintf(out, outlen, "%.*f", decimals, v);
-    if (n < 0 || (size_t)n >= outlen) {
-        out[0] = '\0';
-        return 0;
+    /* fixed point by hand: printf's float formatting is most of a row's cost */
+    uint64_t scaled = (uint64_t)llround(fabs(v) * scale[decimals]);
+    size_t n = 0;
+    if (v < 0 && scaled != 0)
+        out[n++] = '-';
+    uint64_t ip = scaled, fp = 0;
+    if (decimals > 0) {
+        ip = scaled / (uint64_t)scale[decimals];
+        fp = scaled % (uint64_t)scale[decimals];
     }
-    if (decimals > 0) { /* 12.50 -> 12.5, 3.00 -> 3: shorter files, same value */
-        while (n > 0 && out[n - 1] == '0')
-            out[--n] = '\0';
-        if (n > 0 && out[n - 1] == '.')
-            out[--n] = '\0';
+    n += put_u64(ip, out + n);
+    if (fp) { /* 12.50 -> 12.5, 3.00 -> 3: shorter files, same value */
+        int d = decimals;
+        while (fp % 10 == 0) {
+            fp /= 10;
+            d--;
+        }
+        out[n++] = '.';
+        char digits[8];
+        for (int i = d - 1; i >= 0; i--) {
+            digits[i] = (char)('0' + fp % 10);
+            fp /= 10;
+        }
+        memcpy(out + n, digits, (size_t)d);
+        n += (size_t)d;
     }
-    if (n == 2 && out[0] == '-' && out[1] == '0') /* -0 after rounding */
-        out[0] = '0', out[1] = '\0', n = 1;
-    return (size_t)n;
+    out[n] = '\0';
+    return n;
 }

@@ -27,7 +27,7 @@ TEST(v1_container_seen_from_host)
         return;
     CHECK_INT(cgroup_sampler_version(c), 1);
     cgroup_reading r;
-    cgroup_sampler_read(c, &r);
+    cgroup_sampler_read(c, &r, 1);
     CHECK_NEAR(r.cpu_seconds, 2.5, 1e-9);
     CHECK_NEAR(r.cpu_user_seconds, 1.5, 1e-9);
     CHECK_NEAR(r.cpu_system_seconds, 0.7, 1e-9);
@@ -53,7 +53,7 @@ TEST(v1_inside_container_unlimited)
         return;
     CHECK_INT(cgroup_sampler_version(c), 1);
     cgroup_reading r;
-    cgroup_sampler_read(c, &r);
+    cgroup_sampler_read(c, &r, 1);
     CHECK_NEAR(r.cpu_seconds, 1.0, 1e-9);
     CHECK(isnan(r.cpu_limit_cores));  /* quota -1 */
     CHECK(isnan(r.mem_limit_bytes));  /* PAGE_COUNTER_MAX means no limit */
@@ -70,7 +70,7 @@ TEST(v2_unified)
         return;
     CHECK_INT(cgroup_sampler_version(c), 2);
     cgroup_reading r;
-    cgroup_sampler_read(c, &r);
+    cgroup_sampler_read(c, &r, 1);
     CHECK_NEAR(r.cpu_seconds, 3.0, 1e-9);
     CHECK_NEAR(r.cpu_user_seconds, 2.0, 1e-9);
     CHECK_NEAR(r.cpu_system_seconds, 1.0, 1e-9);
@@ -86,6 +86,11 @@ TEST(v2_unified)
     CHECK_NEAR(r.cpu_pressure, 1.5, 1e-9);
     CHECK_NEAR(r.mem_pressure, 0.0, 1e-9);
     CHECK(isnan(r.io_pressure)); /* no io.pressure in the fixture */
+    /* the quick read: CPU and usage only, the cache as last read */
+    cgroup_sampler_read(c, &r, 0);
+    CHECK_NEAR(r.cpu_seconds, 3.0, 1e-9);
+    CHECK_NEAR(r.mem_bytes, 104857600 - 20971520, 0);
+    CHECK(isnan(r.cpu_user_seconds) && isnan(r.read_bytes) && isnan(r.cpu_pressure));
     cgroup_sampler_close(c);
 }
 
@@ -101,7 +106,7 @@ TEST(rates_between_readings)
     series_layout l = { 0 };
     series_row row;
     CHECK_INT(series_row_init(&row, &l), 0);
-    cgroup_fill_row(&b, &a, 0.5, &row);
+    cgroup_fill_row(&b, &a, 0.5, &a, 0.5, &row);
     CHECK_NEAR(row.v[COL_CG_CPU_PERCENT], 300.0, 1e-9);
     CHECK_NEAR(row.v[COL_CG_DISK_WRITE_BPS], 8192.0, 1e-9);
     series_row_free(&row);
@@ -116,7 +121,7 @@ TEST(no_cgroup_at_all)
         return;
     CHECK_INT(cgroup_sampler_version(c), 0);
     cgroup_reading r;
-    cgroup_sampler_read(c, &r);
+    cgroup_sampler_read(c, &r, 1);
     CHECK(isnan(r.cpu_seconds) && isnan(r.mem_bytes));
     cgroup_sampler_close(c);
 }

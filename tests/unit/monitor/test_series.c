@@ -24,6 +24,16 @@ TEST(format_value)
     CHECK_STR(b, "0");
     series_format_value(INFINITY, 0, b, sizeof b);
     CHECK_STR(b, "");
+    static const struct { double v; int d; const char *s; } cases[] = {
+        { 0, 0, "0" }, { 0.05, 2, "0.05" }, { 0.001, 3, "0.001" }, { 100.44, 1, "100.4" },
+        { -2.5, 2, "-2.5" }, { 199.96, 1, "200" }, { 7, 3, "7" }, { 1e20, 0, "1e+20" },
+        { 18446744073709551615.0, 0, "1.8446744073709552e+19" }, { 0.104, 2, "0.1" },
+        { 1795400000.25, 3, "1795400000.25" }, { -0.0, 0, "0" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        series_format_value(cases[i].v, cases[i].d, b, sizeof b);
+        CHECK_STR(b, cases[i].s);
+    }
 }
 
 static char *write_rows(enum series_format f, const char *path)
