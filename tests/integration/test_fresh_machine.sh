@@ -4,7 +4,7 @@
 # tools/install_deps.sh, builds (make) and runs a unit subset, all inside a chroot.
 #
 # Caches, outside the clone, in ${XDG_CACHE_HOME:-~/.cache}/monitor_system-fresh/:
-#   bookworm-minbase.tar            debootstrap's result (cold: about a minute)
+#   bookworm-minbase.tar            tools/bookworm_rootfs.sh: debootstrap (cold: a minute)
 #   bookworm-deps-<hash>.tar        the same after install_deps.sh, keyed by that script's
 #                                   hash: a changed install_deps.sh is proven from scratch
 # The chroot uses this machine's Debian mirror and apt settings (what a fresh machine of
@@ -18,7 +18,7 @@ command -v unshare >/dev/null || skip "unshare (util-linux) is missing"
 [ "$(id -u)" -eq 0 ] || skip "needs root for chroot and mounts"
 
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/monitor_system-fresh
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}   # as tools/bookworm_rootfs.sh
 mkdir -p "$cache"
 exec 8>"$cache/lock"
 flock 8   # one builder of the cached trees at a time
@@ -43,18 +43,12 @@ in_chroot() {  # command string
 }
 
 if [ ! -s "$base_tar" ]; then
-  echo "debootstrap --variant=minbase bookworm from $mirror (cold cache)"
   t0=$SECONDS
-  if ! debootstrap --variant=minbase bookworm "$TMP/base" "$mirror" >"$TMP/debootstrap.log" 2>&1; then
-    if grep -qiE 'Failed getting release file|Couldn.t download|Could not resolve|Temporary failure' "$TMP/debootstrap.log"; then
-      tail -n 5 "$TMP/debootstrap.log"
-      skip "debootstrap cannot reach the Debian mirror $mirror"
-    fi
-    fail "debootstrap failed"; tail -n 30 "$TMP/debootstrap.log"; exit 1
-  fi
-  tar -C "$TMP/base" -cf "$base_tar.tmp" . && mv "$base_tar.tmp" "$base_tar"
-  rm -rf "$TMP/base"
-  echo "debootstrap took $((SECONDS - t0)) s"
+  "$ROOT/tools/bookworm_rootfs.sh" >"$TMP/rootfs.out" 2>"$TMP/rootfs.err"
+  rc=$?
+  [ "$rc" -eq 3 ] && { cat "$TMP/rootfs.err"; skip "debootstrap cannot reach the Debian mirror"; }
+  [ "$rc" -eq 0 ] || { fail "debootstrap failed"; cat "$TMP/rootfs.err"; exit 1; }
+  echo "debootstrap (cold cache) took $((SECONDS - t0)) s"
 fi
 
 mkdir -p "$root"
