@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,4 +235,52 @@ out:
     free(rel);
     free(dir);
     return rc;
+}
+
+/* ---- many at once ------------------------------------------------------------------------ */
+
+typedef struct fetch_pool {
+    collector *proto;          /* config and output dir shared by every worker */
+    collect_item *items;
+    size_t n;
+    atomic_size_t next;
+} fetch_pool;
+
+static void fetch_items(fetch_pool *p, collector *own)
+{
+    for (size_t i; (i = atomic_fetch_add(&p->next, 1)) < p->n;) {
+        collect_item *it = &p->items[i];
+        journal_result_init(&it->r);
+        it->err[0] = '\0';
+        it->rc = collector_fetch(own, it->jj, &it->r, it->err, sizeof it->err);
+    }
+}
+
+static void *fetch_worker(void *arg)
+{
+    fetch_pool *p = arg;
+    char err[256];
+    collector *own = collector_new(p->proto->cfg, p->proto->output_dir, err, sizeof err);
+    if (own) {
+        fetch_items(p, own);
+        collector_free(own);
+    }
+    return NULL;
+}
+
+void collector_fetch_all(collector *c, collect_item *items, size_t n, int threads)
+{
+    fetch_pool p = {.proto = c, .items = items, .n = n};
+    atomic_init(&p.next, 0);
+    pthread_t tid[16];
+    int started = 0;
+    if (threads > 16)
+        threads = 16;
+    /* The calling thread works too, with the collector it already has. */
+    for (int t = 1; t < threads && (size_t)t < n; t++)
+        if (pthread_create(&tid[started], NULL, fetch_worker, &p) == 0)
+            started++;
+    fetch_items(&p, c);
+    for (int t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
 }

@@ -23,6 +23,18 @@ void collector_free(collector *c);
 int collector_fetch(collector *c, const journal_job *jj, journal_result *r, char *err,
                     size_t errlen);
 
+/* One job to fetch with collector_fetch_all(): rc and r are collector_fetch()'s result. */
+typedef struct collect_item {
+    const journal_job *jj;    /* borrowed */
+    journal_result r;         /* filled; the caller frees with journal_result_free() */
+    int rc;
+    char err[512];
+} collect_item;
+
+/* Fetches many jobs at once: up to `threads` transfers in parallel, each thread with its
+ * own S3 client (GETs of different jobs overlap; the journal is not touched here). */
+void collector_fetch_all(collector *c, collect_item *items, size_t n, int threads);
+
 /* "runs/TYPE/TAG/REP" (relative to the output dir); caller frees. */
 char *collect_run_dir(const journal_job *jj);
 

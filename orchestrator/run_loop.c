@@ -248,42 +248,66 @@ static void save_failure_log(loop *L, const job *j, const journal_job *jj)
     free(rel);
 }
 
-/* A job the backend reports finished: collect and record, or retry collection later. */
+/* A job the backend reports finished, its results fetched (c, r, cerr from collect_item):
+ * record it, or leave it for another collection attempt. */
 static int finish_job(loop *L, const job *j, const journal_job *jj, backend_status *st,
-                      char *err, size_t errlen)
+                      collect_item *ci, char *err, size_t errlen)
 {
     const run_options *o = L->o;
-    journal_result r;
-    char cerr[512] = "";
-    journal_result_init(&r);
-    int c = collector_fetch(L->col, jj, &r, cerr, sizeof cerr);
+    journal_result *r = &ci->r;
+    int c = ci->rc;
     strike *sk = strike_for(L, jj->id);
     if (c < 0) {
         if (sk && ++sk->count < 3) {
-            log_warn("job %lld: collecting failed (will retry): %s", jj->id, cerr);
-            journal_result_free(&r);
+            log_warn("job %lld: collecting failed (will retry): %s", jj->id, ci->err);
             return 0;
         }
-        log_error("job %lld: collecting failed: %s", jj->id, cerr);
-        snprintf(st->reason, sizeof st->reason, "results not collected: %.200s", cerr);
-    } else if (c == 1 && cerr[0]) {
-        log_warn("job %lld: %s", jj->id, cerr);
+        log_error("job %lld: collecting failed: %s", jj->id, ci->err);
+        snprintf(st->reason, sizeof st->reason, "results not collected: %.200s", ci->err);
+    } else if (c == 1 && ci->err[0]) {
+        log_warn("job %lld: %s", jj->id, ci->err);
     }
     if (sk && sk->timed_out)
         snprintf(st->reason, sizeof st->reason, "timed out after %.0f s",
                  o->cfg->job_timeout_seconds);
     if (st->started_at > 0 && st->created_at > 0)
-        r.queue_seconds = st->started_at - st->created_at;
-    job_state fs = final_state(st, c, &r);
+        r->queue_seconds = st->started_at - st->created_at;
+    job_state fs = final_state(st, c, r);
     if (c == 1 && !st->reason[0])
         snprintf(st->reason, sizeof st->reason, "no summary.json: the results were lost");
     if (fs != JOB_SUCCEEDED)
         save_failure_log(L, j, jj);
-    int rc = journal_job_finish(o->jn, jj->id, fs, st, c >= 0 ? &r : NULL, err, errlen);
+    int rc = journal_job_finish(o->jn, jj->id, fs, st, c >= 0 ? r : NULL, err, errlen);
     if (rc == 0 && fs != JOB_SUCCEEDED)
         log_warn("job %lld (%s %s #%d) %s%s%s", jj->id, jj->instance_type, jj->point_tag,
                  jj->replicate, job_state_name(fs), st->reason[0] ? ": " : "", st->reason);
-    journal_result_free(&r);
+    return rc;
+}
+
+/* Fetches the results of every finished job among jobs[0..k) in parallel, then records
+ * each one (the journal is written from this thread only). */
+static int finish_all(loop *L, job *jobs, journal_job **which, backend_status *st, size_t k,
+                      int *finished, char *err, size_t errlen)
+{
+    size_t n = 0;
+    collect_item *items = calloc(k ? k : 1, sizeof *items);
+    size_t *idx = calloc(k ? k : 1, sizeof *idx);
+    int rc = items && idx ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < k; i++)
+        if (finished[i]) {
+            idx[n] = i;
+            items[n++].jj = which[i];
+        }
+    if (rc == 0 && n > 0)
+        collector_fetch_all(L->col, items, n, 8);
+    for (size_t m = 0; rc == 0 && m < n; m++)
+        rc = finish_job(L, &jobs[idx[m]], which[idx[m]], &st[idx[m]], &items[m], err, errlen);
+    for (size_t m = 0; items && m < n; m++)
+        journal_result_free(&items[m].r);
+    if (!items || !idx)
+        snprintf(err, errlen, "out of memory");
+    free(items);
+    free(idx);
     return rc;
 }
 
@@ -330,6 +354,7 @@ static int poll_jobs(loop *L, journal_job *rows, size_t n, char *err, size_t err
     journal_job **which = calloc(n ? n : 1, sizeof *which);
     job **ptrs = calloc(n ? n : 1, sizeof *ptrs);
     backend_status *st = calloc(n ? n : 1, sizeof *st);
+    int *finished = NULL;
     int rc = -1;
     if (!jobs || !which || !ptrs || !st) {
         snprintf(err, errlen, "out of memory");
@@ -352,13 +377,19 @@ static int poll_jobs(loop *L, journal_job *rows, size_t n, char *err, size_t err
     }
     if (o->be->ops->poll(o->be, ptrs, k, st, err, errlen) != 0)
         goto out;
+    finished = calloc(k, sizeof *finished);
+    if (!finished) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < k; i++)
+        finished[i] = job_state_is_final(st[i].state);
+    if (finish_all(L, jobs, which, st, k, finished, err, errlen) != 0)
+        goto out;
     for (size_t i = 0; i < k; i++) {
         journal_job *jj = which[i];
-        if (job_state_is_final(st[i].state)) {
-            if (finish_job(L, &jobs[i], jj, &st[i], err, errlen) != 0)
-                goto out;
+        if (finished[i])
             continue;
-        }
         int stalled = handle_stall(L, &jobs[i], jj, err, errlen);
         if (stalled < 0)
             goto out;
@@ -376,6 +407,7 @@ out:
     free(which);
     free(ptrs);
     free(st);
+    free(finished);
     return rc;
 }
 
@@ -768,7 +800,10 @@ static int reap_cancelled(loop *L, double wait_seconds, char *err, size_t errlen
             st[i].state = JOB_CANCELLED;
             if (!st[i].reason[0])
                 snprintf(st[i].reason, sizeof st[i].reason, "killed by orchestrate kill");
-            rc = finish_job(L, &jobs[i], &rows[i], &st[i], err, errlen);
+            collect_item ci = {.jj = &rows[i]};
+            collector_fetch_all(L->col, &ci, 1, 1);
+            rc = finish_job(L, &jobs[i], &rows[i], &st[i], &ci, err, errlen);
+            journal_result_free(&ci.r);
         }
         jobs_free(jobs, k);
         free(ptrs);
