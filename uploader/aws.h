@@ -33,8 +33,9 @@ typedef struct aws_header {
 typedef struct aws_request {
     const char *service;       /* signing name: "batch", "logs", "sts", "ec2", "pricing" */
     const char *method;        /* "GET", "POST", ... */
-    const char *path;          /* already-absolute path, e.g. "/v1/submitjob" ("/" if NULL) */
-    const char *query;         /* raw "a=b&c" (will be canonicalised), or NULL */
+    const char *path;          /* absolute path as sent, percent-encoded where needed, e.g.
+                                  "/v1/submitjob" ("/" if NULL) */
+    const char *query;         /* query as sent, "a=b&c" (canonicalised for signing), or NULL */
     const aws_header *headers; /* extra headers (X-Amz-Target, Content-Type), or NULL */
     size_t n_headers;
     const char *body;          /* or NULL */

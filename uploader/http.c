@@ -63,6 +63,55 @@ int http_add_header(struct curl_slist **list, const char *name, const char *valu
     return 0;
 }
 
+struct http_share {
+    CURLSH *sh;
+    pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+};
+
+static void share_lock(CURL *e, curl_lock_data data, curl_lock_access access, void *ud)
+{
+    http_share *s = ud;
+    pthread_mutex_lock(&s->locks[data]);
+}
+
+static void share_unlock(CURL *e, curl_lock_data data, void *ud)
+{
+    http_share *s = ud;
+    pthread_mutex_unlock(&s->locks[data]);
+}
+
+http_share *http_share_new(void)
+{
+    http_ca_path();
+    http_share *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->sh = curl_share_init();
+    if (!s->sh) {
+        free(s);
+        return NULL;
+    }
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&s->locks[i], NULL);
+    curl_share_setopt(s->sh, CURLSHOPT_LOCKFUNC, share_lock);
+    curl_share_setopt(s->sh, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    curl_share_setopt(s->sh, CURLSHOPT_USERDATA, s);
+    curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    return s;
+}
+
+void http_share_free(http_share *s)
+{
+    if (!s)
+        return;
+    curl_share_cleanup(s->sh);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&s->locks[i]);
+    free(s);
+}
+
 void http_xfer_init(http_xfer *x)
 {
     memset(x, 0, sizeof *x);
@@ -231,6 +280,8 @@ int http_xfer_prepare(http_xfer *x)
     reset_response(x);
     CURL *e = x->easy;
     curl_easy_setopt(e, CURLOPT_URL, x->url);
+    if (x->share)
+        curl_easy_setopt(e, CURLOPT_SHARE, x->share->sh);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_err);

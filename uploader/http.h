@@ -18,8 +18,15 @@
 
 #include "common/strbuf.h"
 
+/* Connections, DNS answers and TLS sessions shared by the transfers of one client across
+ * threads, so that request after request reuses a warm connection. Owned by its creator. */
+typedef struct http_share http_share;
+http_share *http_share_new(void);
+void http_share_free(http_share *s);
+
 typedef struct http_xfer {
     CURL *easy;
+    http_share *share;            /* or NULL; not for transfers driven by curl multi */
     /* Request: the caller sets these before http_xfer_prepare(). */
     const char *method;
     const char *url;

@@ -17,7 +17,7 @@ typedef struct s3_client s3_client;
 
 typedef struct s3_options {
     aws_session_options session;
-    int path_style;         /* 0 auto (path-style for custom endpoints, bucket names with
+    int path_style;         /* 0 or -1 auto (path-style for custom endpoints, bucket names with
                                dots, or the profile's s3.addressing_style = path),
                                1 path-style, 2 virtual-hosted */
     int parallel;           /* concurrent part transfers; 0: 8 */

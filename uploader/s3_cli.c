@@ -1,8 +1,7 @@
-#define _XOPEN_SOURCE 700
 #include "uploader/s3_cli.h"
 
 #include <errno.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -270,35 +269,42 @@ int s3_cli_upload(int argc, char **argv)
 
 /* ---- cp ---- */
 
-static copy_pool *g_walk_pool;   /* nftw has no user pointer; set only during walk_tree */
-static const char *g_walk_root;
-static const char *g_walk_bucket;
-static const char *g_walk_prefix;
-
-static int walk_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
+/* Adds every regular file under dir (relative path rel) with key prefix/rel. Symbolic
+ * links are not followed. 0, or -1 when a folder cannot be read. */
+static int walk_tree(copy_pool *p, const char *dir, const char *rel, const char *bucket,
+                     const char *prefix)
 {
-    if (type != FTW_F || !S_ISREG(st->st_mode))
-        return 0;
-    const char *rel = path + strlen(g_walk_root);
-    while (*rel == '/')
-        rel++;
-    strbuf key = STRBUF_INIT;
-    size_t pl = strlen(g_walk_prefix);
-    sb_printf(&key, "%s%s%s", g_walk_prefix, pl && g_walk_prefix[pl - 1] != '/' ? "/" : "",
-              rel);
-    int rc = key.buf ? pool_add(g_walk_pool, path, g_walk_bucket, key.buf) : -1;
-    sb_free(&key);
-    return rc;
-}
-
-static int walk_tree(copy_pool *p, const char *dir, const char *bucket, const char *prefix)
-{
-    g_walk_pool = p;
-    g_walk_root = dir;
-    g_walk_bucket = bucket;
-    g_walk_prefix = prefix;
-    int rc = nftw(dir, walk_cb, 32, FTW_PHYS);
-    g_walk_pool = NULL;
+    DIR *d = opendir(dir);
+    if (!d) {
+        log_error("cannot read %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        char *path = path_join(dir, de->d_name);
+        strbuf sub = STRBUF_INIT;
+        sb_printf(&sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+        struct stat st;
+        if (!path || !sub.buf) {
+            rc = -1;
+        } else if (lstat(path, &st) < 0) {
+            log_warn("skipping %s: %s", path, strerror(errno));
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = walk_tree(p, path, sub.buf, bucket, prefix);
+        } else if (S_ISREG(st.st_mode)) {
+            strbuf key = STRBUF_INIT;
+            size_t pl = strlen(prefix);
+            sb_printf(&key, "%s%s%s", prefix, pl && prefix[pl - 1] != '/' ? "/" : "", sub.buf);
+            rc = key.buf ? pool_add(p, path, bucket, key.buf) : -1;
+            sb_free(&key);
+        }
+        free(path);
+        sb_free(&sub);
+    }
+    closedir(d);
     return rc;
 }
 
@@ -335,9 +341,7 @@ static int cp_upload(s3_client *c, const cli_opts *o, const char *src, const s3_
     pool_init(&p, c, 1, o->quiet);
     int rc;
     if (o->recursive) {
-        rc = walk_tree(&p, src, dst->bucket, dst->key);
-        if (rc != 0)
-            log_error("cannot walk %s: %s", src, strerror(errno));
+        rc = walk_tree(&p, src, "", dst->bucket, dst->key);
     } else {
         char *key = key_for(dst->key, src, 0);
         rc = key ? pool_add(&p, src, dst->bucket, key) : -1;

@@ -26,7 +26,7 @@ int s3_client_new(const s3_options *opt, s3_client **out, aws_error *err)
         free(c);
         return -1;
     }
-    c->path_style = opt->path_style;
+    c->path_style = opt->path_style == 1 || opt->path_style == 2 ? opt->path_style : 0;
     if (c->path_style == 0) {
         const char *style = aws_session_profile_value(c->session, "s3.addressing_style");
         if (style && strcasecmp(style, "path") == 0)

@@ -1,6 +1,8 @@
 /* GetObject to a file: written to PATH.part and renamed over PATH only when every byte
- * arrived (a reader never sees a partial file); objects of at least the multipart
- * threshold are fetched as parallel ranged GETs into their offsets of the file. */
+ * arrived (a reader never sees a partial file). The first request asks for the first part
+ * (a ranged GET): a small object arrives whole with it, and for a large one its answer
+ * (Content-Range) gives the size, and the rest follows as parallel ranged GETs into their
+ * offsets of the file; no HEAD round trip. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -39,11 +41,11 @@ static int check_range(void *ud, aws_batch_item *it, const http_xfer *x, aws_err
     return 0;
 }
 
-static int get_ranges(s3_client *c, const s3_target *t, int fd, uint64_t size,
-                      aws_error *err)
+/* Fetches [start, size) in parts of `part` bytes. */
+static int get_ranges(s3_client *c, const s3_target *t, int fd, uint64_t start, uint64_t size,
+                      uint64_t part, aws_error *err)
 {
-    uint64_t part = s3_choose_part_size(c, size);
-    size_t n = (size_t)((size + part - 1) / part);
+    size_t n = (size_t)((size - start + part - 1) / part);
     ranges r = { calloc(n, sizeof *r.parts), calloc(n, sizeof *r.items) };
     int rc = -1;
     if (!r.parts || !r.items) {
@@ -51,7 +53,7 @@ static int get_ranges(s3_client *c, const s3_target *t, int fd, uint64_t size,
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        uint64_t off = (uint64_t)i * part;
+        uint64_t off = start + (uint64_t)i * part;
         range_part *p = &r.parts[i];
         p->want = size - off < part ? size - off : part;
         snprintf(p->range, sizeof p->range, "bytes=%llu-%llu", (unsigned long long)off,
@@ -86,13 +88,61 @@ static int get_whole(s3_client *c, const s3_target *t, int fd, aws_error *err)
     return rc;
 }
 
+/* "bytes 0-8388607/1073741824" -> 1073741824; 0 on a malformed value. */
+static int content_range_total(const char *cr, uint64_t *total)
+{
+    const char *slash = strrchr(cr, '/');
+    if (strncmp(cr, "bytes ", 6) != 0 || !slash || slash[1] == '*')
+        return -1;
+    char *end;
+    unsigned long long v = strtoull(slash + 1, &end, 10);
+    if (end == slash + 1 || *end)
+        return -1;
+    *total = v;
+    return 0;
+}
+
+/* The first part, then the rest. *size receives the object's size. */
+static int fetch(s3_client *c, const s3_target *t, int fd, uint64_t *size, aws_error *err)
+{
+    uint64_t part = s3_choose_part_size(c, 0);
+    char range[64];
+    snprintf(range, sizeof range, "bytes=0-%llu", (unsigned long long)(part - 1));
+    aws_header h[] = { { "Range", range } };
+    aws_signed_req req = s3_request(t, "GET", NULL, h, 1, SIGV4_EMPTY_SHA256);
+    http_xfer x;
+    http_xfer_init(&x);
+    x.sink_fd = fd;
+    int rc = aws_send(c->session, &req, &x, err);
+    if (rc < 0 && x.status == 416) {
+        /* S3 refuses any range of an empty object. */
+        http_xfer_cleanup(&x);
+        *size = 0;
+        return get_whole(c, t, fd, err);
+    }
+    uint64_t total = x.sink_written;
+    if (rc == 0 && x.status == 206 && content_range_total(x.content_range, &total) < 0) {
+        aws_error_set(err, "%s: unreadable Content-Range '%s'", t->what.buf, x.content_range);
+        rc = -1;
+    }
+    if (rc == 0 && x.content_length >= 0 && (uint64_t)x.content_length != x.sink_written) {
+        aws_error_set(err, "%s: got %llu of %lld bytes", t->what.buf,
+                      (unsigned long long)x.sink_written, (long long)x.content_length);
+        rc = -1;
+    }
+    uint64_t have = x.sink_written;
+    http_xfer_cleanup(&x);
+    *size = total;
+    /* A 200 (a server that ignores Range) carried the whole object already. */
+    if (rc == 0 && have < total)
+        rc = get_ranges(c, t, fd, have, total, part, err);
+    return rc;
+}
+
 int s3_get_file(s3_client *c, const char *bucket, const char *key, const char *path,
                 aws_error *err)
 {
     memset(err, 0, sizeof *err);
-    uint64_t size = 0;
-    if (s3_head(c, bucket, key, &size, err) < 0)
-        return -1;
     s3_target t;
     if (s3_target_make(c, "GET", bucket, key, &t) < 0) {
         aws_error_set(err, "GET s3://%s/%s: out of memory", bucket, key);
@@ -100,6 +150,7 @@ int s3_get_file(s3_client *c, const char *bucket, const char *key, const char *p
     }
     char *part_path = malloc(strlen(path) + 6);
     int fd = -1, rc = -1;
+    uint64_t size = 0;
     if (!part_path) {
         aws_error_set(err, "%s: out of memory", t.what.buf);
         goto done;
@@ -110,7 +161,7 @@ int s3_get_file(s3_client *c, const char *bucket, const char *key, const char *p
         aws_error_set(err, "%s: cannot create %s: %s", t.what.buf, part_path, strerror(errno));
         goto done;
     }
-    rc = size >= c->threshold ? get_ranges(c, &t, fd, size, err) : get_whole(c, &t, fd, err);
+    rc = fetch(c, &t, fd, &size, err);
     if (rc == 0 && (ftruncate(fd, (off_t)size) < 0 || fsync(fd) < 0)) {
         aws_error_set(err, "%s: writing %s: %s", t.what.buf, part_path, strerror(errno));
         rc = -1;

@@ -27,6 +27,7 @@ struct aws_session {
     profile_files profiles;
     creds_provider *creds;
     retry_quota quota;
+    http_share *share;             /* warm connections for single requests, all threads */
     pthread_mutex_t mu;            /* guards the endpoint cache */
     struct {
         char *service;
@@ -188,7 +189,8 @@ int aws_session_new(const aws_session_options *opt, aws_session **out, aws_error
     }
     pthread_mutex_init(&s->mu, NULL);
     retry_quota_init(&s->quota);
-    if (profile_files_load(&s->profiles, opt ? opt->profile : NULL) < 0) {
+    s->share = http_share_new();
+    if (!s->share || profile_files_load(&s->profiles, opt ? opt->profile : NULL) < 0) {
         aws_error_set(err, "cannot read the AWS config/credentials files");
         aws_session_free(s);
         return -1;
@@ -213,6 +215,7 @@ void aws_session_free(aws_session *s)
     if (!s)
         return;
     creds_provider_free(s->creds);
+    http_share_free(s->share);
     profile_files_free(&s->profiles);
     for (size_t i = 0; i < s->n_endpoints; i++) {
         free(s->endpoints[i].service);
@@ -362,6 +365,7 @@ int aws_send(aws_session *s, const aws_signed_req *req, http_xfer *x, aws_error 
         struct curl_slist *h = NULL;
         if (aws_sign_into(s, req, x, &url, &h, err) < 0)
             break;
+        x->share = s->share;
         int ok = http_xfer_prepare(x) == 0;
         if (ok)
             http_xfer_perform(x);

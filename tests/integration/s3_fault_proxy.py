@@ -10,7 +10,8 @@ listed in FAULTS (comma-separated):
                 one byte of the body of the first N part uploads / single PUTs is changed
                 before it is forwarded (the server stores other bytes than were sent)
   deny          every request gets 403 AccessDenied
-GET /__counts returns {"requests": total seen, "faults": faults injected}.
+GET /__counts returns {"requests": total seen, "faults": faults injected}. With TLS_CERT and
+TLS_KEY (PEM files) set, the proxy speaks HTTPS.
 
     FAULTS=slowdown:2 s3_fault_proxy.py PORT UPSTREAM_HOST:PORT"""
 import http.client
@@ -18,6 +19,7 @@ import http.server
 import json
 import os
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -105,6 +107,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
 
 def main():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Proxy)
+    if os.environ.get("TLS_CERT"):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.environ["TLS_CERT"], os.environ["TLS_KEY"])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print("ready", flush=True)
     server.serve_forever()
 
