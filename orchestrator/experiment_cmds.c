@@ -543,7 +543,7 @@ int cmd_status(int argc, char **argv)
                    rows[i].reason ? rows[i].reason : "");
     }
     if (priced)
-        printf("cost so far: $%.4f over %zu priced runs\n", spent, priced);
+        printf("cost so far: $%.6g over %zu priced runs\n", spent, priced);
     else
         printf("cost so far: unknown (no prices for these instance types)\n");
     price_book_free(pb);
