@@ -60,6 +60,28 @@ assert max(int(r['tree_processes']) for r in rows) >= 2"
     --cmd sh -c '(sleep 0.1 & exec sleep 0.05) ; sleep 0.5; ps -o stat= -A > '"$TMP"'/e.ps'
   expect_eq "PID 1: zombie test exits 0" "$?" 0
   check "PID 1: no zombie left while the workload ran" sh -c "! grep -q '^Z' '$TMP/e.ps'"
+  # SIGTERM reaches a PID-1 monitor (signals from outside the namespace are delivered
+  # because the monitor blocks and reads them) and is passed on to the workload.
+  cat >"$TMP/trap1.sh" <<'SH'
+#!/bin/sh
+trap 'echo TERM > "$1"; exit 6' TERM
+touch "$1.ready"
+while :; do sleep 0.05; done
+SH
+  chmod +x "$TMP/trap1.sh"
+  unshare --fork --pid --mount-proc "$MONITOR" --quiet --interval 0.05 --grace 5 \
+    --workdir "$TMP/f" --cmd "$TMP/trap1.sh" "$TMP/f.log" &
+  u=$!
+  on_exit "kill -9 $u"
+  for i in $(seq 1 200); do [ -e "$TMP/f.log.ready" ] && break; sleep 0.05; done
+  mon=$(pgrep -P "$u" | head -n1)
+  check "PID 1: found the monitor under unshare" test -n "$mon"
+  kill -TERM "$mon"
+  wait "$u"
+  expect_eq "PID 1: SIGTERM forwarded, the workload's status comes back" "$?" 6
+  expect_eq "PID 1: the workload's trap ran" "$(cat "$TMP/f.log" 2>/dev/null)" TERM
+  check "PID 1: summary after SIGTERM" python3 -c "
+import json; s=json.load(open('$TMP/f/summary.json')); assert s['monitor_signal']==15 and s['exit_code']==6"
 else
   echo "note: not root or no unshare: PID 1 cases left out"
 fi
