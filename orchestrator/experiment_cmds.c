@@ -150,13 +150,14 @@ typedef struct session {
     long long exp_id;
     backend *be;
     int lock_fd;               /* OUTPUT/.lock held exclusively by run and kill, or -1 */
+    long busy_owner;           /* LOCK_TRY found the lock held by this pid; 0 if not */
 } session;
 
 /* One orchestrator at a time submits and records an experiment's jobs: OUTPUT/.lock is
  * flocked (released by the kernel if the process dies) and holds the owner's PID. kill
  * may take the experiment over: it stops the running orchestrator first (SIGTERM, which
  * leaves the journal consistent) and waits for the lock. */
-static int take_lock(session *s, int take_over)
+static int take_lock(session *s, int take_over, int try_only)
 {
     char *path = path_join(s->output_dir, ".lock");
     int fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
@@ -169,6 +170,11 @@ static int take_lock(session *s, int take_over)
         char buf[32] = "";
         ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
         long owner = n > 0 ? strtol(buf, NULL, 10) : 0;
+        if (try_only) {
+            s->busy_owner = owner > 0 ? owner : 1;
+            close(fd);
+            return 0;
+        }
         if (!take_over) {
             log_error("another orchestrate (pid %ld) is running this experiment in %s",
                       owner, s->output_dir);
@@ -280,7 +286,7 @@ static int keep_config_copy(const config *cfg, const char *outdir, char **text)
 }
 
 enum { OPEN_EXISTING = 0, OPEN_CREATE = 1 };
-enum { LOCK_NONE = 0, LOCK_WAIT_FREE, LOCK_TAKE_OVER };
+enum { LOCK_NONE = 0, LOCK_WAIT_FREE, LOCK_TAKE_OVER, LOCK_TRY };
 
 static int session_open(const cli *o, int mode, int with_backend, int lock, session *s)
 {
@@ -311,7 +317,7 @@ static int session_open(const cli *o, int mode, int with_backend, int lock, sess
         goto fail;
     }
     free(out);
-    if (lock != LOCK_NONE && take_lock(s, lock == LOCK_TAKE_OVER) != 0)
+    if (lock != LOCK_NONE && take_lock(s, lock == LOCK_TAKE_OVER, lock == LOCK_TRY) != 0)
         goto fail;
     /* Backends place work files under the output directory. */
     free(s->cfg.output_dir);
@@ -580,10 +586,14 @@ int cmd_report(int argc, char **argv)
     int rc = parse_cli(argc, argv, &o);
     if (rc)
         return rc;
-    if (session_open(&o, OPEN_EXISTING, 0, LOCK_WAIT_FREE, &s) != 0)
+    if (session_open(&o, OPEN_EXISTING, 0, LOCK_TRY, &s) != 0)
         return 1;
     run_options ro = options_for(&s, &o, NULL);
-    rc = run_recollect(&ro, err, sizeof err);
+    /* While a run is in progress it collects; the report shows what it has so far. */
+    if (s.busy_owner)
+        log_info("orchestrate (pid %ld) is still running this experiment: reporting the "
+                 "results collected so far", s.busy_owner);
+    rc = s.busy_owner ? 0 : run_recollect(&ro, err, sizeof err);
     if (rc != 0)
         log_error("%s", err);
     else if (write_outputs(&s, &o, 1) != 0)
