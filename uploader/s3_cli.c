@@ -216,8 +216,8 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-/* The key of a file copied to prefix: prefix itself when it names one object, else
- * prefix + basename. */
+/* The key of a file copied to prefix: prefix itself when it names one object (a single
+ * file, no trailing slash), else prefix/basename. */
 static char *key_for(const char *prefix, const char *file, int into_folder)
 {
     strbuf sb = STRBUF_INIT;
@@ -225,7 +225,8 @@ static char *key_for(const char *prefix, const char *file, int into_folder)
     if (!into_folder && pl > 0 && prefix[pl - 1] != '/')
         sb_puts(&sb, prefix);
     else
-        sb_printf(&sb, "%s%s", prefix, base_name(file));
+        sb_printf(&sb, "%s%s%s", prefix, pl && prefix[pl - 1] != '/' ? "/" : "",
+                  base_name(file));
     return sb_detach(&sb);
 }
 

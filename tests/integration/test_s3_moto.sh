@@ -28,6 +28,9 @@ cd "$TMP"
 printf 'hello\n' >small.txt
 check "monitor_system upload of a small file" "$MONITOR" upload small.txt s3://bench/run1/
 expect_eq "aws CLI reads it back" "$(awsx s3 cp s3://bench/run1/small.txt - 2>/dev/null)" "hello"
+cp small.txt second.txt
+check "several files to a prefix without a trailing slash" "$MONITOR" upload --quiet small.txt second.txt s3://bench/multi
+check "land under prefix/" awsx s3api head-object --bucket bench --key multi/second.txt
 
 head -c $((20 * 1024 * 1024 + 12345)) /dev/urandom >big.bin
 check "multipart upload (20 MiB, 5 MiB parts)" \
