@@ -1,6 +1,9 @@
 #include "monitor/results_sink.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +18,18 @@
 
 enum sink_kind { SINK_NONE, SINK_LOCAL, SINK_S3 };
 
+#define MAX_SNAPSHOT 4
+
+/* A checkpoint upload running on its own thread: the files as they were when it
+ * started (the time series only grows, so its first `len` bytes are a consistent
+ * snapshot), mapped read-only. */
+typedef struct snapshot {
+    char *names[MAX_SNAPSHOT];
+    void *data[MAX_SNAPSHOT];
+    size_t len[MAX_SNAPSHOT];
+    size_t n;
+} snapshot;
+
 struct results_sink {
     enum sink_kind kind;
     char *workdir;
@@ -24,6 +39,10 @@ struct results_sink {
     s3_client *client;
     int failing;           /* the previous publish failed */
     int final;             /* the publish under way is the last one */
+    pthread_t worker;      /* a checkpoint upload, when worker_started */
+    int worker_started;
+    atomic_int worker_busy;
+    snapshot snap;
 };
 
 /* Logs a publish failure: an error the first time in a streak and at the end, else a
@@ -162,6 +181,8 @@ static int publish_local(results_sink *s, const char *const *names, size_t n)
     return rc;
 }
 
+static int ensure_client(results_sink *s);
+
 static const char *content_type(const char *name)
 {
     const char *dot = strrchr(name, '.');
@@ -195,16 +216,8 @@ static int publish_s3(results_sink *s, const char *const *names, size_t n)
 {
     aws_error err;
     memset(&err, 0, sizeof err);
-    if (!s->client) {
-        s3_options opt;
-        memset(&opt, 0, sizeof opt);
-        opt.path_style = -1;
-        if (s3_client_new(&opt, &s->client, &err) < 0) {
-            sink_failed(s, "cannot upload to %s: %s", s->target, err.message);
-            s->client = NULL;
-            return -1;
-        }
-    }
+    if (ensure_client(s) < 0)
+        return -1;
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         char *src = path_join(s->workdir, names[i]);
@@ -225,8 +238,120 @@ static int publish_s3(results_sink *s, const char *const *names, size_t n)
     return rc;
 }
 
+static void snapshot_free(snapshot *sn)
+{
+    for (size_t i = 0; i < sn->n; i++) {
+        if (sn->data[i] && sn->len[i])
+            munmap(sn->data[i], sn->len[i]);
+        free(sn->names[i]);
+    }
+    memset(sn, 0, sizeof *sn);
+}
+
+static int snapshot_take(results_sink *s, snapshot *sn, const char *const *names, size_t n)
+{
+    memset(sn, 0, sizeof *sn);
+    for (size_t i = 0; i < n && i < MAX_SNAPSHOT; i++) {
+        char *path = path_join(s->workdir, names[i]);
+        int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+        free(path);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+            if (fd >= 0)
+                close(fd);
+            snapshot_free(sn);
+            return -1;
+        }
+        sn->names[i] = strdup(names[i]);
+        sn->len[i] = (size_t)st.st_size;
+        sn->data[i] = sn->len[i] ? mmap(NULL, sn->len[i], PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+        close(fd);
+        sn->n = i + 1;
+        if (!sn->names[i] || sn->data[i] == MAP_FAILED) {
+            sn->data[i] = NULL;
+            snapshot_free(sn);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int ensure_client(results_sink *s)
+{
+    if (s->client)
+        return 0;
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    s3_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.path_style = -1;
+    if (s3_client_new(&opt, &s->client, &err) < 0) {
+        sink_failed(s, "cannot upload to %s: %s", s->target, err.message);
+        s->client = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void *checkpoint_worker(void *arg)
+{
+    results_sink *s = arg;
+    int rc = ensure_client(s);
+    for (size_t i = 0; rc == 0 && i < s->snap.n; i++) {
+        char *key = object_key(&s->url, s->snap.names[i]);
+        aws_error err;
+        if (!key) {
+            rc = -1;
+        } else if (s3_put_buffer(s->client, s->url.bucket, key, s->snap.data[i] ? s->snap.data[i] : "",
+                                 s->snap.len[i], content_type(s->snap.names[i]), &err) < 0) {
+            sink_failed(s, "checkpoint upload of %s to s3://%s/%s failed: %s", s->snap.names[i],
+                        s->url.bucket, key, err.message);
+            rc = -1;
+        }
+        free(key);
+    }
+    s->failing = rc < 0;
+    snapshot_free(&s->snap);
+    atomic_store(&s->worker_busy, 0);
+    return NULL;
+}
+
+/* Waits for a checkpoint upload still running. */
+static void join_worker(results_sink *s)
+{
+    if (s->worker_started) {
+        pthread_join(s->worker, NULL);
+        s->worker_started = 0;
+    }
+}
+
+int results_sink_checkpoint(results_sink *s, const char *const *names, size_t n)
+{
+    if (s->kind != SINK_S3)
+        return results_sink_publish(s, names, n, 0);
+    if (atomic_load(&s->worker_busy)) {
+        log_debug("the previous checkpoint upload is still running: this one is skipped");
+        return 0;
+    }
+    join_worker(s);
+    s->final = 0;
+    if (snapshot_take(s, &s->snap, names, n) < 0) {
+        sink_failed(s, "cannot snapshot the files for a checkpoint: %s", strerror(errno));
+        return -1;
+    }
+    atomic_store(&s->worker_busy, 1);
+    if (pthread_create(&s->worker, NULL, checkpoint_worker, s) != 0) {
+        atomic_store(&s->worker_busy, 0);
+        snapshot_free(&s->snap);
+        return results_sink_publish(s, names, n, 0); /* no thread: do it here */
+    }
+    s->worker_started = 1;
+    return 0;
+}
+
 int results_sink_publish(results_sink *s, const char *const *names, size_t n, int final)
 {
+    join_worker(s);
     s->final = final;
     int rc = 0;
     if (s->kind == SINK_LOCAL)
@@ -241,6 +366,7 @@ void results_sink_close(results_sink *s)
 {
     if (!s)
         return;
+    join_worker(s);
     if (s->client)
         s3_client_free(s->client);
     s3_url_free(&s->url);

@@ -19,6 +19,11 @@ int  results_sink_open(const char *url, const char *workdir, results_sink **out)
  * are logged as errors once per streak of failing checkpoints, and always at the final
  * publish, so an unreachable bucket does not flood the log every checkpoint. */
 int  results_sink_publish(results_sink *s, const char *const *names, size_t n, int final);
+/* A checkpoint: like a non-final publish, but an S3 upload runs on a thread of its own
+ * from a snapshot of the files, so sampling and signal handling never wait for the
+ * network; while one is still running, the next checkpoint is skipped. A later publish
+ * or close waits for it. 0, or -1 when it could not start. */
+int  results_sink_checkpoint(results_sink *s, const char *const *names, size_t n);
 /* A description for logs: "s3://b/p/", "/dir", or "" when there is nowhere to send. */
 const char *results_sink_target(const results_sink *s);
 int  results_sink_is_local_dir(const results_sink *s);

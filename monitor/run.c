@@ -277,8 +277,10 @@ static int publish(run_state *st, int final)
 {
     const char *names[] = { series_file_name(st->o->format), "stdout.log", "stderr.log",
                             "summary.json" };
-    size_t n = final ? 4 : 3;   /* summary.json last: its presence means "complete" */
-    return results_sink_publish(st->sink, names, n, final);
+    if (!final)
+        return results_sink_checkpoint(st->sink, names, 3);
+    /* summary.json last: its presence means "complete" */
+    return results_sink_publish(st->sink, names, 4, 1);
 }
 
 /* ---- the run ------------------------------------------------------------------------ */
