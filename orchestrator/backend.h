@@ -20,6 +20,10 @@ typedef struct backend_status {
     double started_at;
     double stopped_at;
     char reason[256];       /* the backend's word on a failure, or "" */
+    /* When the running job last showed signs of life (a new time-series row, a log event),
+     * epoch seconds; 0 when the backend cannot tell. A running job silent for longer than
+     * the config's stall_timeout is terminated and resubmitted. */
+    double progress_at;
 } backend_status;
 
 typedef struct backend backend;

@@ -325,6 +325,21 @@ static void status_from_wait(int wstatus, backend_status *st)
     st->state = st->exit_code == 0 ? JOB_SUCCEEDED : JOB_FAILED;
 }
 
+/* The monitor appends a time-series row every interval: the file's mtime is the job's
+ * last sign of life (0 before the first row). */
+static double last_progress(const local_backend *lb, const job *j)
+{
+    char *workdir = local_job_workdir(lb, j);
+    char *path = workdir ? path_join(workdir, "monitor_output/timeseries.csv") : NULL;
+    struct stat sb;
+    double t = path && stat(path, &sb) == 0
+                   ? (double)sb.st_mtim.tv_sec + (double)sb.st_mtim.tv_nsec / 1e9
+                   : 0;
+    free(path);
+    free(workdir);
+    return t;
+}
+
 static void process_poll_one(local_backend *lb, job *j, backend_status *st)
 {
     pid_t pid;
@@ -346,6 +361,7 @@ static void process_poll_one(local_backend *lb, job *j, backend_status *st)
             c->status = ws;
         } else if (r == 0) {
             st->state = JOB_RUNNING;
+            st->progress_at = last_progress(lb, j);
             return;
         }
     }
@@ -355,6 +371,7 @@ static void process_poll_one(local_backend *lb, job *j, backend_status *st)
     }
     if (proc_alive(pid, start)) {
         st->state = JOB_RUNNING;
+        st->progress_at = last_progress(lb, j);
         return;
     }
     /* Ended while we were not its parent: the exit status is in its summary.json. */

@@ -329,15 +329,20 @@ static void enforce_timeout(loop *L, job *j, const journal_job *jj)
         log_warn("job %lld: %s", jj->id, err);
 }
 
-/* A job stuck before running for longer than stall_timeout is terminated and queued
- * again (up to max_resubmits times), as Lorien does. 1 when it was requeued. */
-static int handle_stall(loop *L, job *j, const journal_job *jj, char *err, size_t errlen)
+/* A job stuck before running, or running without any sign of life (backend_status's
+ * progress_at), for longer than stall_timeout is terminated and queued again (up to
+ * max_resubmits times), as Lorien does. 1 when it was requeued. */
+static int handle_stall(loop *L, job *j, const journal_job *jj, const backend_status *st,
+                        char *err, size_t errlen)
 {
     const run_options *o = L->o;
     double limit = o->cfg->stall_timeout_seconds;
     double since = jj->updated_at > 0 ? jj->updated_at : jj->submitted_at;
-    if (limit <= 0 || jj->state != JOB_SUBMITTED || since <= 0 ||
-        wall_seconds() - since < limit || jj->attempts > o->cfg->max_resubmits)
+    if (st->state == JOB_RUNNING)
+        since = st->progress_at > since ? st->progress_at : st->progress_at > 0 ? since : 0;
+    if (limit <= 0 || since <= 0 || wall_seconds() - since < limit ||
+        jj->attempts > o->cfg->max_resubmits ||
+        (st->state != JOB_SUBMITTED && st->state != JOB_RUNNING))
         return 0;
     char cerr[256];
     if (o->be->ops->cancel(o->be, j, cerr, sizeof cerr) != 0)
@@ -390,7 +395,7 @@ static int poll_jobs(loop *L, journal_job *rows, size_t n, char *err, size_t err
         journal_job *jj = which[i];
         if (finished[i])
             continue;
-        int stalled = handle_stall(L, &jobs[i], jj, err, errlen);
+        int stalled = handle_stall(L, &jobs[i], jj, &st[i], err, errlen);
         if (stalled < 0)
             goto out;
         if (stalled)

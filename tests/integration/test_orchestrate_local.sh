@@ -125,6 +125,27 @@ expect_eq "timeout: the job failed" "$(csv_col out5/results.csv state)" failed
 orch status slow.yaml --output out5 >status5.out 2>&1
 check "timeout: status says why" grep -q "timed out after 1 s" status5.out
 
+# --- 4c. a job that stops showing signs of life is terminated and resubmitted ---------------------
+cat > stall.yaml <<EOF
+experiment: stall
+stall_timeout: 3
+max_resubmits: 1
+command: [/bin/sh, ./sleepy.sh, $TMP/ledger6, "2"]
+EOF
+: > ledger6
+"$ORCHESTRATE" run stall.yaml --output out6 --monitor "$MONITOR" >run6.out 2>run6.err &
+pid=$!
+for _ in $(seq 1 100); do [ -s out6/work/local/default/0/job.pid ] && break; sleep 0.1; done
+frozen=$(cut -d: -f1 out6/work/local/default/0/job.pid)
+kill -STOP "$frozen"   # the monitor writes no more time-series rows
+on_exit "kill -KILL $frozen"
+wait "$pid"
+expect_eq "stall: the run ends normally" "$?" 0
+expect_eq "stall: the job ran twice (frozen, then resubmitted)" "$(wc -l < ledger6)" 2
+expect_eq "stall: the second attempt succeeded" "$(csv_col out6/results.csv state)" succeeded
+check "stall: the resubmission is logged" grep -q "made no progress for 3 s: resubmitting" run6.err
+kill -KILL "$frozen" 2>/dev/null
+
 # --- 5. report rebuilds the tables from the journal ------------------------------------------------
 rm -f out1/results.csv out1/summary.csv
 orch report minimal.yaml --output out1 >report.out 2>&1
