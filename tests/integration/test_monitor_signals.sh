@@ -107,3 +107,27 @@ check "without -g: its child did not" sh -c "! grep -q child-USR1 '$TMP/d.log'"
 kill -TERM $m
 wait $m
 expect_eq "plain run ends with the workload's status" "$?" 0
+
+# Job control as dumb-init does it: SIGTSTP is passed on and the monitor stops too;
+# SIGCONT wakes both.
+state() { ps -o stat= -p "$1" 2>/dev/null | cut -c1; }
+wait_state() {  # PID STATE
+  local i
+  for i in $(seq 1 100); do [ "$(state "$1")" = "$2" ] && return 0; sleep 0.05; done
+  return 1
+}
+"$MONITOR" --quiet --interval 0.05 --workdir "$TMP/e" --cmd sh -c "echo \$\$ > '$TMP/e.pid'; exec sleep 30" &
+m=$!; pids+=($m)
+check "job-control workload started" wait_file "$TMP/e.pid"
+sleep 0.1
+w=$(cat "$TMP/e.pid")
+pids+=($w)
+kill -TSTP $m
+check "SIGTSTP: the workload stops" wait_state "$w" T
+check "SIGTSTP: the monitor stops too" wait_state "$m" T
+kill -CONT $m
+check "SIGCONT: the monitor runs again" wait_state "$m" S
+check "SIGCONT: the workload runs again" wait_state "$w" S
+kill -TERM $m
+wait $m
+expect_eq "the stopped-and-continued run ends normally" "$?" 143
