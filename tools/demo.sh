@@ -3,7 +3,9 @@
 # prime_numbers example on the local backend (no AWS account needed), ending with the ranked
 # table and the path of report.html.
 #   tools/demo.sh [--output DIR]      (default results/prime-numbers; a rerun resumes it)
-# BUILD (default build) chooses the build directory; SKIP_INSTALL=1 skips the package step.
+# BUILD (default build) chooses the build directory; SKIP_INSTALL=1 skips the package step,
+# SKIP_BUILD=1 uses the binaries already in BUILD (the tests run the demo that way, with their
+# sanitizer build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -22,8 +24,10 @@ if [ "${SKIP_INSTALL:-0}" != 1 ]; then
   tools/install_deps.sh
 fi
 
-step "Building monitor_system and orchestrate ($BUILD/)"
-make --no-print-directory -j"$(nproc)" BUILD="$BUILD" all >/dev/null
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  step "Building monitor_system and orchestrate ($BUILD/)"
+  make --no-print-directory -j"$(nproc)" BUILD="$BUILD" all >/dev/null
+fi
 
 step "Building the example workloads (examples/build.sh)"
 examples/build.sh

@@ -52,10 +52,9 @@ on_exit "kill $creds_pid"
 wait_for_port "$creds_port" 20 || { fail "credentials endpoint did not start"; exit 1; }
 
 # The example's Batch config with this test's bucket, image, roles and endpoint, a price
-# table, and a smaller LIMIT: 2 types x 1 point x 2 replicates = 4 jobs. LIMIT and THREADS
-# are written into the command instead of being parameters: a parameter point's tag
-# ("limit=...,threads=2") goes into the S3 keys, and moto's signature check rejects keys
-# holding '=' or ',' (boto3's requests fail the same way; real S3 accepts them).
+# table, and a smaller LIMIT: 2 types x 1 point x 2 replicates = 4 jobs. (The point's tag
+# is part of the S3 keys; moto's signature check rejects keys holding '=' or ',', which
+# real S3 accepts, and the tag encoding avoids both.)
 cfg=$TMP/config-batch.yaml
 sed -e "s|s3://my-benchmark-bucket/benchmarks/|s3://e2e-results/bench/|" \
     -e "s|^image: .*|image: $image|" \
@@ -63,8 +62,7 @@ sed -e "s|s3://my-benchmark-bucket/benchmarks/|s3://e2e-results/bench/|" \
     -e "s|^replicates: .*|replicates: 2|" \
     -e "s|^job_timeout: .*|job_timeout: 5m|" \
     -e "s|^experiment: .*|experiment: prime-batch-$$|" \
-    -e "s|^command: .*|command: [./runscript.sh, \"300000000\", \"2\"]|" \
-    -e "/^parameters:/d" -e "/^  limit: /d" -e "/^  threads: /d" \
+    -e "s|values: \[20000000000\]|values: [300000000]|" \
     "$ROOT/examples/prime_numbers/config-batch.yaml" >"$cfg"
 cat >>"$cfg" <<YAML
   service_role_arn: $service_role
@@ -108,6 +106,7 @@ for r in data:
     check(r["experiment"] == "prime-batch-" + pid, key + " experiment")
     check(r["state"] == "succeeded" and r["exit_code"] == "0", key + " succeeded: %s %s" % (r["state"], r["exit_code"]))
     check(r["backend_id"] != "", key + " has its Batch job id")
+    check(r.get("param_limit") == "300000000" and r.get("param_threads") == "2", key + " parameters")
     rt = float(r["runtime_seconds"] or "nan")
     check(0.01 < rt < 120, key + " runtime %.3f s plausible" % rt)
     price = float(r["price_per_hour"] or "nan")
@@ -154,3 +153,6 @@ sys.exit(0 if sum(k.endswith("/summary.json") for k in keys) == 4 else 1)
 PY
 if [ $? -eq 0 ]; then pass "4 summaries uploaded to S3 by the containers"
 else fail "objects in S3: $(head -n 8 "$TMP/s3.out")"; fi
+
+if "$ORCHESTRATE" teardown "$cfg" >"$TMP/teardown.out" 2>&1; then pass "orchestrate teardown"
+else fail "orchestrate teardown: $(tail -n 5 "$TMP/teardown.out")"; fi
