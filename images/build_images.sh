@@ -2,13 +2,20 @@
 # `make images`: builds with podman what can be built without a registry, all FROM scratch:
 #   localhost/monitor_system:VERSION-amd64   just /monitor_system (build/static)
 #   localhost/monitor_system:VERSION-arm64   just /monitor_system (build/static-arm64)
-#   localhost/monitor_system:VERSION         multi-arch manifest list of the two
-#   localhost/monitor_system:latest-amd64    (and latest-arm64, latest: the same, retagged)
-#   localhost/monitor_system-busybox:VERSION the amd64 monitor + busybox-static as /bin/sh
+#   localhost/monitor_system:latest-amd64    (and latest-arm64: the same, retagged;
+#                                            latest: the amd64 one)
+#   localhost/monitor_system-busybox:VERSION the amd64 monitor + busybox-static, runnable
+#   build/images/monitor_system-VERSION.oci.tar
+#                                            the multi-arch image (an OCI image index of
+#                                            both), ready for `skopeo copy --all`
 # The arm64 image is built only when build/static-arm64/monitor_system exists.
+# Why the multi-arch image is an archive and not a local manifest list: podman 4.3 (bookworm)
+# cannot list images while a locally made manifest list is in its store ("locating item
+# named manifest-sha256:..."), which would break every other podman user of the machine.
+# So the list is made in a private, throwaway store and written out as an OCI archive.
 # IMAGE_REPO changes the repository name (tests use a private one so parallel runs do not
-# collide). The distribution examples in images/examples/ need a registry to pull their
-# bases: images/README.md shows how to build them with podman or docker buildx.
+# collide), IMAGES_OUT the archive's folder. The distribution examples in images/examples/
+# need a registry to pull their bases: images/README.md shows how to build them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +49,30 @@ build() {  # tag, containerfile, context, extra podman-build args...
   echo "built $tag"
 }
 
+# The per-arch images again, in a private store, joined in a manifest list that is pushed
+# into an OCI archive; the private store is then thrown away.
+multiarch_archive() {
+  local out=${IMAGES_OUT:-build/images} a list=localhost/monitor_system-multiarch:$version
+  local archive
+  mkdir -p "$out" "$ctx/store"
+  archive=$(cd "$out" && pwd)/monitor_system-$version.oci.tar
+  printf '[storage]\ndriver = "vfs"\nrunroot = "%s/run"\ngraphroot = "%s/graph"\n' \
+    "$ctx/store" "$ctx/store" >"$ctx/store/storage.conf"
+  (
+    export CONTAINERS_STORAGE_CONF=$ctx/store/storage.conf
+    podman manifest create "$list" >/dev/null
+    for a in "${arches[@]}"; do
+      build "localhost/monitor_system:$a" images/monitor.Containerfile "$ctx/bin" \
+        --arch "$a" --os linux --build-arg TARGETARCH="$a" >/dev/null
+      podman manifest add "$list" "containers-storage:localhost/monitor_system:$a" >/dev/null
+    done
+    rm -f "$archive"
+    podman manifest push -q --all "$list" "oci-archive:$archive" >"$ctx/push.log" 2>&1 ||
+      { cat "$ctx/push.log" >&2; exit 1; }
+  )
+  echo "built $archive (${arches[*]})"
+}
+
 mkdir -p "$ctx/bin/amd64" "$ctx/bin/arm64" "$ctx/busybox"
 cp "$amd64_bin" "$ctx/bin/amd64/monitor_system"
 arches=(amd64)
@@ -55,15 +86,9 @@ for a in "${arches[@]}"; do
     --arch "$a" --os linux --build-arg TARGETARCH="$a"
   podman tag "$repo:$version-$a" "$repo:latest-$a"
 done
-for t in "$version" latest; do
-  podman manifest rm "$repo:$t" >/dev/null 2>&1 || true
-  podman manifest create "$repo:$t" >/dev/null
-  for a in "${arches[@]}"; do
-    podman manifest add "$repo:$t" "containers-storage:$repo:$version-$a" >/dev/null
-  done
-  echo "built manifest $repo:$t (${arches[*]})"
-done
-
+# `latest`: the build host's architecture, the examples' default MONITOR_IMAGE.
+podman tag "$repo:$version-amd64" "$repo:latest"
+multiarch_archive
 mkdir -p "$ctx/busybox/rootfs/bin" "$ctx/busybox/rootfs/tmp"
 chmod 1777 "$ctx/busybox/rootfs/tmp"
 cp "$busybox" "$ctx/busybox/rootfs/bin/busybox"

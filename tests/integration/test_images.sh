@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # images/build_images.sh builds the FROM scratch images (monitor-only per arch, the
-# multi-arch manifest, the busybox example), and the busybox image runs a script with the
+# multi-arch OCI archive, the busybox example), and the busybox image runs a script with the
 # static monitor as its ENTRYPOINT: the monitor is PID 1 in the container, the container
 # exits with the script's status, and the CSV and summary land in a bind-mounted folder.
 . "$(dirname "$0")/lib.sh"
@@ -13,14 +13,13 @@ podman_env_setup
 repo=localhost/it-monitor-$$
 version=$(cat "$ROOT/VERSION")
 cleanup_images() {
-  podman manifest rm "$repo:$version"
-  podman manifest rm "$repo:latest"
   podman rmi -f "$repo-busybox:$version" "$repo-busybox:latest" \
-    "$repo:$version-amd64" "$repo:latest-amd64" "$repo:$version-arm64" "$repo:latest-arm64"
+    "$repo:$version-amd64" "$repo:latest-amd64" "$repo:latest" "$repo:$version-arm64" "$repo:latest-arm64"
 }
 on_exit cleanup_images
 
-check "build_images.sh builds the images" env IMAGE_REPO="$repo" "$ROOT/images/build_images.sh"
+check "build_images.sh builds the images" \
+  env IMAGE_REPO="$repo" IMAGES_OUT="$TMP/images" "$ROOT/images/build_images.sh"
 
 check "monitor-only amd64 image exists" podman image exists "$repo:$version-amd64"
 expect_eq "amd64 image architecture" \
@@ -33,8 +32,14 @@ podman rm -f "$cid" >/dev/null 2>&1
 if [ -x "$ROOT/build/static-arm64/monitor_system" ]; then
   expect_eq "arm64 image architecture" \
     "$(podman image inspect -f '{{.Architecture}}' "$repo:$version-arm64" 2>&1)" arm64
-  archs=$(podman manifest inspect "$repo:$version" | jq -r '[.manifests[].platform.architecture] | sort | join(",")')
-  expect_eq "manifest lists both architectures" "$archs" amd64,arm64
+  # The multi-arch archive: index.json -> one image index -> one manifest per platform.
+  archive=$TMP/images/monitor_system-$version.oci.tar
+  index=$(tar -xOf "$archive" index.json | jq -r '.manifests[0].digest' | cut -d: -f2)
+  archs=$(tar -xOf "$archive" "blobs/sha256/$index" |
+          jq -r '[.manifests[].platform.architecture] | sort | join(",")')
+  expect_eq "multi-arch OCI archive lists both architectures" "$archs" amd64,arm64
+  check "podman images still works (no local manifest list left behind)" \
+    sh -c "podman images >/dev/null"
 fi
 
 # The workload: prints, checks who PID 1 is, writes a custom metric, exits 3.
