@@ -59,6 +59,9 @@ int main(void)
     json_object_set_new(o, "curl", json_string(cv->version));
     json_object_set_new(o, "curl_ssl", json_string(cv->ssl_version ? cv->ssl_version : ""));
     json_object_set_new(o, "curl_ares", json_boolean(has_ares));
+    json_t *protocols = json_array();
+    for (const char *const *p = cv->protocols; p && *p; p++) json_array_append_new(protocols, json_string(*p));
+    json_object_set_new(o, "curl_protocols", protocols);
     json_object_set_new(o, "openssl", json_string(OpenSSL_version(OPENSSL_VERSION)));
     json_object_set_new(o, "sha256", json_boolean(sha256_ok()));
     json_object_set_new(o, "cares", json_string(ares_version(NULL)));

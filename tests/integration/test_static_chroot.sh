@@ -36,6 +36,10 @@ if [ -x "$root/static_probe" ]; then
   echo "$out"
   check "probe sees network links through netlink" \
     sh -c "echo '$out' | grep -Eq '\"netlink_links\": *[1-9]'"
+  expect_eq "libcurl is the minimal one (HTTP and HTTPS only)" \
+    "$(echo "$out" | jq -c .curl_protocols 2>&1)" '["http","https"]'
+  expect_eq "libcurl resolves with c-ares (no NSS in scratch images)" \
+    "$(echo "$out" | jq -r .curl_ares 2>&1)" true
 fi
 
 script='echo hello-from-workload; echo to-stderr >&2; i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; exit 7'
