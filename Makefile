@@ -2,8 +2,9 @@
 #   make                 build/monitor_system, build/orchestrate (dynamic, for this host)
 #   make static          build/static/monitor_system        (fully static, musl, x86-64)
 #   make static-arm64    build/static-arm64/monitor_system  (fully static, musl, ARM64)
-#   make test            unit + integration tests under ASan/UBSan
+#   make test            static builds, unit + integration tests under ASan/UBSan, fuzz
 #   make fuzz            short fuzz runs of every parser (clang libFuzzer)
+#   make images          FROM scratch monitor images + multi-arch OCI archive (podman)
 #   make bench           benchmarks, side by side with the peer tools
 #   make install PREFIX=/usr/local DESTDIR=
 #   make demo            the README's first command: prime_numbers on the local backend
