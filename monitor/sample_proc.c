@@ -27,9 +27,9 @@ typedef struct pentry {
 /* A full /proc listing finds everything but costs a lookup per process on the machine;
  * the children files cost only per tree process but list the main thread's children
  * only. So the tree is walked through the children files every sample, and /proc is
- * listed in full this often (and whenever children files are missing) to catch children
- * that other threads forked. A process found late loses nothing: its counters are
- * cumulative. */
+ * listed in full this often when some tree process has several threads (only then can
+ * a child come from another thread), and whenever children files are missing. A
+ * process found late loses nothing: its counters are cumulative. */
 #define FULL_SCAN_PERIOD 2.0
 
 #define MAX_EXCLUDED 8
@@ -48,6 +48,7 @@ struct proc_tree {
     proc_tree_totals last;       /* for monotonic clamping */
     int root_children_fd;        /* the root's children file; -1: kernel without them */
     int force_full;
+    int multithreaded;           /* a tree process had more than one thread */
     double last_full;            /* monotonic time of the last full listing */
     pid_t *stack;                /* the walk's work list, grown when needed */
     size_t stack_cap;
@@ -324,7 +325,7 @@ static enum membership resolve(proc_tree *t, pentry *arr, size_t n, pentry *e, i
 
 /* Adds one tree process's current figures; a process that vanished is retired. */
 static void add_process(proc_tree *t, pentry *e, proc_tree_totals *sum, double *cpu_u,
-                        double *cpu_s)
+                        double *cpu_s, int *multithreaded)
 {
     proc_stat_fields st;
     ssize_t len = pread_buf(t, e->stat_fd);
@@ -334,6 +335,8 @@ static void add_process(proc_tree *t, pentry *e, proc_tree_totals *sum, double *
     }
     sum->processes++;
     sum->threads += (unsigned)st.num_threads;
+    if (st.num_threads > 1)
+        *multithreaded = 1;
     sum->rss_bytes += st.rss_pages * (uint64_t)t->page_size;
     *cpu_u += (double)(st.utime + st.cutime) / (double)t->ticks;
     *cpu_s += (double)(st.stime + st.cstime) / (double)t->ticks;
@@ -488,7 +491,8 @@ void proc_tree_rescan(proc_tree *t) { t->force_full = 1; }
 int proc_tree_sample(proc_tree *t, proc_tree_totals *out)
 {
     double now = mono_seconds();
-    if (t->root_children_fd < 0 || t->force_full || now - t->last_full >= FULL_SCAN_PERIOD) {
+    if (t->root_children_fd < 0 || t->force_full ||
+        (t->multithreaded && now - t->last_full >= FULL_SCAN_PERIOD)) {
         if (full_scan(t) < 0)
             return -1;
         t->last_full = now;
@@ -498,10 +502,11 @@ int proc_tree_sample(proc_tree *t, proc_tree_totals *out)
     }
     proc_tree_totals sum = { 0 };
     double cpu_u = t->reaped_user, cpu_s = t->reaped_system;
+    t->multithreaded = 0;
     for (size_t i = 0; i < t->n_cur; i++) {
         pentry *e = &t->cur[i];
         if (e->member == M_IN && !e->dead)
-            add_process(t, e, &sum, &cpu_u, &cpu_s);
+            add_process(t, e, &sum, &cpu_u, &cpu_s, &t->multithreaded);
     }
     /* Exited processes keep counting; a parent reaping a child between two reads can
      * make a sum dip for one sample, which the clamp hides. */

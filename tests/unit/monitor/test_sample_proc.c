@@ -1,6 +1,7 @@
 /* The process-tree sampler on real processes: a busy child and grandchild count, CPU of
  * exited children stays counted, memory the child touches shows in RSS. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -171,11 +172,45 @@ TEST(io_of_exited_processes_counted_once)
     proc_tree_close(t);
 }
 
+/* A child forked by a thread other than the main one is missing from the main thread's
+ * children file; the full listing finds it. */
+static void *fork_from_thread(void *arg)
+{
+    pid_t *pid = arg;
+    *pid = fork();
+    if (*pid == 0) {
+        pause();
+        _exit(0);
+    }
+    return NULL;
+}
+
+TEST(child_of_another_thread)
+{
+    proc_tree *t;
+    CHECK_INT(proc_tree_open(getpid(), &t), 0);
+    pid_t child = -1;
+    pthread_t th;
+    CHECK_INT(pthread_create(&th, NULL, fork_from_thread, &child), 0);
+    pthread_join(th, NULL);
+    CHECK(child > 0);
+    proc_tree_totals tot;
+    proc_tree_rescan(t);
+    CHECK_INT(proc_tree_sample(t, &tot), 0);
+    CHECK_INT(tot.processes, 1);
+    CHECK_INT(proc_tree_sample(t, &tot), 0); /* once known, the walk keeps it */
+    CHECK_INT(tot.processes, 1);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    proc_tree_close(t);
+}
+
 int main(void)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     RUN(tree_counts_descendants);
     RUN(rss_of_touched_memory);
     RUN(io_of_exited_processes_counted_once);
+    RUN(child_of_another_thread);
     return unit_done();
 }
