@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the example and end-to-end tests after lib.sh: reading summary.json and CSV
 # files (python3, in every test install), and running an example workload under
 # monitor_system the way a container does (runscript and program side by side).
