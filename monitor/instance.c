@@ -1,5 +1,6 @@
 #include "monitor/instance.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,10 +131,19 @@ void instance_facts_gather(const char *given_type, const char *dmi_dir, const ch
         f->memory_bytes = kb * 1024;
     free(text);
     text = NULL;
+    /* only the first CPU's block: the kernel formats /proc/cpuinfo as it is read, and on a
+     * machine with hundreds of CPUs the whole file costs milliseconds */
     snprintf(path, sizeof path, "%s/cpuinfo", proc_root);
-    if (read_file(path, &text, NULL) == 0)
-        cpuinfo_model(text, f->cpu_model, sizeof f->cpu_model);
-    free(text);
+    char head[8192];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, head, sizeof head - 1);
+        close(fd);
+        if (n > 0) {
+            head[n] = '\0';
+            cpuinfo_model(head, f->cpu_model, sizeof f->cpu_model);
+        }
+    }
     struct utsname u;
     if (uname(&u) == 0)
         snprintf(f->architecture, sizeof f->architecture, "%s", u.machine);
