@@ -109,9 +109,11 @@ fuzz-bins: $(FUZZ_BINS)
 
 # `make test` builds the static monitors (the container and qemu tests run them), builds
 # everything again with ASan+UBSan in build/san, runs every test, then the fuzz targets.
+# (parallel inside, so the plain `make test` of README and CI uses both cores)
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 test:
 	$(MAKE) static static-arm64
-	$(MAKE) BUILD=$(BUILD)/san SAN=1 all unit-bins
+	$(MAKE) -j$(NPROC) BUILD=$(BUILD)/san SAN=1 all unit-bins
 	BUILD=$(BUILD)/san tests/run_tests.sh; rc=$$?; tests/fuzz/run_fuzz.sh || rc=1; exit $$rc
 
 unit:
