@@ -32,7 +32,7 @@ mods="libcurl openssl libcares expat jansson libnl-3.0 libnl-route-3.0"
 "$cc" -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static \
   $($pkgcfg --cflags $mods) -o "$out/static_probe" tools/static_probe.c $($pkgcfg --libs $mods)
 
-make --no-print-directory BUILD="$out" CC="$cc" AR="${cross}ar" PKGCFG="$pkgcfg" \
+make --no-print-directory -j"$(nproc)" BUILD="$out" CC="$cc" AR="${cross}ar" PKGCFG="$pkgcfg" \
   LDFLAGS=-static "$out/monitor_system"
 
 # Strip into a temporary file so an interrupted strip never leaves half a binary.
