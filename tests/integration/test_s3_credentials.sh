@@ -101,7 +101,14 @@ check "IMDSv2 credentials close to expiry" env AWS_EC2_METADATA_DISABLED=false \
   AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$md_port" "$MONITOR" upload --quiet three/1.txt three/2.txt three/3.txt s3://creds/refresh/
 n=$(counts "$md_port" imds_creds)
 check "were refreshed before every request ($n fetches for 3 uploads)" test "$n" -ge 3
-check "all three objects arrived" bash -c '[ "$(AWS_ACCESS_KEY_ID=$1 AWS_SECRET_ACCESS_KEY=$2 aws --endpoint-url "$3" s3 ls s3://creds --recursive | grep -c refresh/)" = 3 ]' _ "$key" "$secret" "$endpoint"
+head -c $((11 * 1024 * 1024)) /dev/urandom >mp.bin
+before=$(counts "$md_port" imds_creds)
+check "a multipart upload with credentials close to expiry" env AWS_EC2_METADATA_DISABLED=false \
+  AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$md_port" "$MONITOR" upload --quiet \
+  --part-size 5242880 --multipart-threshold 5242880 mp.bin s3://creds/refresh-mp/
+n=$(( $(counts "$md_port" imds_creds) - before ))
+check "refreshed them in the middle of it ($n fetches for 5 requests: create, 3 parts, complete)" test "$n" -ge 5
+check "all three objects arrived" bash -c '[ "$(AWS_ACCESS_KEY_ID=$1 AWS_SECRET_ACCESS_KEY=$2 aws --endpoint-url "$3" s3 ls s3://creds --recursive | grep -c " refresh/")" = 3 ]' _ "$key" "$secret" "$endpoint"
 
 # Web identity through moto's STS. moto authenticates AssumeRoleWithWebIdentity itself once
 # its unsigned allowance is spent (real STS never does), so this runs on a second server whose
