@@ -15,7 +15,7 @@ void search_options_default(search_options *o)
     o->algo = SEARCH_ALGO_BAYES;
     o->initial_design = SEARCH_DESIGN_SOBOL;
     o->acquisition = SEARCH_ACQ_LOGEI;
-    o->xi = 0.01;
+    o->xi = 0;
     o->kappa = 1.96;
     o->batch = SEARCH_BATCH_BELIEVER;
     o->log_objective = -1;

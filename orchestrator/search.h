@@ -55,7 +55,7 @@ typedef struct search_options {
     size_t n_initial;               /* initial design size; 0: n_dims + 1 within 3..10 */
     search_design_kind initial_design;
     search_acq_kind acquisition;
-    double xi;                      /* EI/PI margin, standardised units (default 0.01) */
+    double xi;                      /* EI/PI margin, standardised units (default 0) */
     double kappa;                   /* UCB width (default 1.96) */
     search_batch batch;
     int log_objective;              /* 1 log, 0 as is, -1 log when every value is > 0 */

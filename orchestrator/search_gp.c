@@ -20,7 +20,7 @@
 #define LOG_SIG_MAX   4.6
 #define LOG_SIG_SD    1.5
 #define LOG_NOISE_MAX 0.7      /* 2 */
-#define LOG_NOISE_MU  (-6.9)   /* 1e-3 */
+#define LOG_NOISE_MU  (-11.5)  /* 1e-5: measurements repeat well; more must be earned */
 #define LOG_NOISE_SD  2.5
 
 static double len_prior_mu(size_t dims)

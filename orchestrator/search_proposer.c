@@ -17,7 +17,10 @@
 #define POOL_SMALL 512
 #define POOL_LARGE 256
 #define LOCAL_STARTS 4
-#define LOCAL_MAX_EVALS 400
+#define LOCAL_MAX_EVALS 1500
+/* Pattern search steps (unit coordinates): from STEP_START halving down to STEP_MIN. */
+#define STEP_START 0.125
+#define STEP_MIN 1e-6
 
 int search_finite_candidates(search *s, char *err, size_t errlen)
 {
@@ -445,8 +448,8 @@ static int improve_dim(local_ctx *l, double *u, size_t d, double step, double *f
 static double local_search(local_ctx *l, double *u, double f)
 {
     size_t D = l->c->s->D;
-    double step = 0.125;
-    while (step >= 1.0 / 512 && l->evals < LOCAL_MAX_EVALS) {
+    double step = STEP_START;
+    while (step >= STEP_MIN && l->evals < LOCAL_MAX_EVALS) {
         int improved = 0;
         for (size_t d = 0; d < D; d++)
             improved |= improve_dim(l, u, d, step, &f);
