@@ -26,11 +26,17 @@ static void reset_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static void exec_child(const spawn_request *req, int err_pipe)
+static void exec_child(const spawn_request *req, int err_pipe, int foreground)
 {
     reset_signals();
-    if (req->own_group)
+    if (req->own_group) {
         setpgid(0, 0);
+        if (foreground) {
+            signal(SIGTTOU, SIG_IGN);
+            tcsetpgrp(STDIN_FILENO, getpid());
+            signal(SIGTTOU, SIG_DFL);
+        }
+    }
     if (req->stdout_fd >= 0 && dup2(req->stdout_fd, STDOUT_FILENO) < 0)
         goto fail;
     if (req->stderr_fd >= 0 && dup2(req->stderr_fd, STDERR_FILENO) < 0)
@@ -70,6 +76,11 @@ int spawn_workload(const spawn_request *req, pid_t *pid, int *exec_errno)
         *exec_errno = errno;
         return -1;
     }
+    /* An interactive run keeps the terminal: the workload's new group becomes the
+     * foreground one if the monitor's is (decided before the fork: the parent's
+     * setpgid below would otherwise race the child's look at its own group). */
+    int foreground = req->own_group && isatty(STDIN_FILENO) &&
+                     tcgetpgrp(STDIN_FILENO) == getpgrp();
     pid_t child = fork();
     if (child < 0) {
         *exec_errno = errno;
@@ -79,7 +90,7 @@ int spawn_workload(const spawn_request *req, pid_t *pid, int *exec_errno)
     }
     if (child == 0) {
         close(p[0]);
-        exec_child(req, p[1]);
+        exec_child(req, p[1], foreground);
     }
     if (req->own_group)
         setpgid(child, child); /* both sides, so no signal can race the child's own call */

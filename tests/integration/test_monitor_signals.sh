@@ -131,3 +131,11 @@ check "SIGCONT: the workload runs again" wait_state "$w" S
 kill -TERM $m
 wait $m
 expect_eq "the stopped-and-continued run ends normally" "$?" 143
+
+# -g on a terminal: the workload's group gets the foreground, so it can read the
+# terminal instead of stopping on SIGTTIN (script(1) provides the terminal).
+if command -v script >/dev/null; then
+  out=$( (sleep 0.5; printf 'typed\n') | timeout 20 script -qec \
+    "'$MONITOR' --quiet -g --workdir '$TMP/tty' --cmd sh -c 'read x; echo got:\$x'" /dev/null | tr -d '\r')
+  check "-g on a terminal: the workload reads it" grep -qx "got:typed" <<<"$out"
+fi
