@@ -100,8 +100,7 @@ static const char *token_end(const char *s, const char *end)
 }
 
 /* One line: bare numbers (the last one counts), or "name value [timestamp]". */
-static int parse_line(const char *line, const char *end, custom_metric *m, int *bare_seen,
-                      int *junk_seen)
+static int parse_line(const char *line, const char *end, custom_metric *m, int *bare_seen)
 {
     while (line < end && is_space(*line))
         line++;
@@ -113,11 +112,9 @@ static int parse_line(const char *line, const char *end, custom_metric *m, int *
         /* a line of numbers: each is a bare value, the last one wins */
         for (const char *s = t1; s < end;) {
             const char *e = token_end(s, end);
-            if (token_number(s, (size_t)(e - s), &v) == 0) {
+            if (token_number(s, (size_t)(e - s), &v) == 0) { /* other words are ignored */
                 m->value = v;
                 *bare_seen = 1;
-            } else {
-                *junk_seen = 1;
             }
             s = e;
             while (s < end && is_space(*s))
@@ -131,22 +128,21 @@ static int parse_line(const char *line, const char *end, custom_metric *m, int *
     const char *e2 = token_end(t2, end);
     if (valid_name(t1, (size_t)(e1 - t1)) && token_number(t2, (size_t)(e2 - t2), &v) == 0)
         return set_named(m, t1, (size_t)(e1 - t1), v);
-    *junk_seen = 1;
-    return 0;
+    return 0; /* a line that is neither: ignored */
 }
 
 int custom_metric_parse(const char *buf, size_t len, custom_metric *m)
 {
     memset(m, 0, sizeof *m);
     const char *end = buf + len;
-    int bare = 0, junk = 0, nonblank = 0;
+    int bare = 0, nonblank = 0;
     for (const char *line = buf; line < end;) {
         const char *nl = memchr(line, '\n', (size_t)(end - line));
         const char *lend = nl ? nl : end;
         for (const char *s = line; s < lend; s++)
             if (!is_space(*s) && *s != '\0')
                 nonblank = 1;
-        if (parse_line(line, lend, m, &bare, &junk) < 0)
+        if (parse_line(line, lend, m, &bare) < 0)
             return -1;
         line = lend + 1;
     }
@@ -163,7 +159,6 @@ int custom_metric_parse(const char *buf, size_t len, custom_metric *m)
     } else {
         snprintf(m->reason, sizeof m->reason, "no number found in the file");
     }
-    (void)junk;
     return 0;
 }
 
