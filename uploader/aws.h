@@ -17,6 +17,8 @@ typedef struct aws_session_options {
     const char *profile;   /* NULL: AWS_PROFILE or "default" */
     const char *endpoint;  /* NULL: AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, real AWS */
     int max_attempts;      /* 0: AWS_MAX_ATTEMPTS or 3 (the SDKs' standard mode) */
+    int stall_seconds;     /* a transfer under 1 KiB/s this long is dropped and retried;
+                              0: 30 */
 } aws_session_options;
 
 typedef struct aws_error {

@@ -49,6 +49,7 @@ static int launch(batch *b, slot *sl, aws_batch_item *it, aws_error *err)
     if (it->attempt == 0 && b->start && b->start(b->ud, it, err) < 0)
         return -1;
     load_item(&sl->x, it);
+    sl->x.stall_seconds = aws_session_stall_seconds(b->s);
     if (aws_sign_into(b->s, &it->req, &sl->x, &sl->url, &sl->headers, err) < 0)
         return -1;
     if (http_xfer_prepare(&sl->x) < 0 || curl_multi_add_handle(b->multi, sl->x.easy) != CURLM_OK) {

@@ -41,6 +41,8 @@ int aws_attempt_failed(aws_session *s, const aws_signed_req *req, const http_xfe
 
 retry_quota *aws_session_quota(aws_session *s);
 int aws_session_max_attempts(const aws_session *s);
+/* The stall limit transfers of this session use (seconds). */
+long aws_session_stall_seconds(const aws_session *s);
 creds_provider *aws_session_creds(aws_session *s);
 /* A setting of the session's profile (config/credentials files), or NULL. */
 const char *aws_session_profile_value(const aws_session *s, const char *key);

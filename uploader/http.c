@@ -292,7 +292,7 @@ int http_xfer_prepare(http_xfer *x)
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     /* A stalled transfer (under 1 KiB/s for 30 s) is a transport error, and retried. */
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 30L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, x->stall_seconds > 0 ? x->stall_seconds : 30L);
     if (x->timeout_ms > 0)
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, x->timeout_ms);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);

@@ -40,6 +40,7 @@ typedef struct http_xfer {
     int sink_fd;                  /* 2xx body to this file at sink_off when >= 0 */
     uint64_t sink_off;
     long timeout_ms;              /* whole-transfer limit; 0: none (stalls are caught) */
+    long stall_seconds;           /* under 1 KiB/s this long is a timeout; 0: 30 */
     /* Response, filled by the transfer. */
     long status;
     strbuf resp;                  /* body (or error body when sink_fd is used) */

@@ -21,6 +21,7 @@ typedef struct cli_opts {
     const char *endpoint, *region, *profile;
     int recursive, quiet;
     int page_size;                      /* ls: keys per ListObjectsV2 page */
+    int stall_seconds;                  /* drop and retry a transfer stalled this long */
     unsigned long long part_size;       /* multipart part size / ranged GET size */
     unsigned long long threshold;       /* multipart threshold */
     char **pos;          /* positional arguments (borrowed from argv) */
@@ -45,6 +46,8 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
             o->region = argv[++i];
         else if (strcmp(a, "--profile") == 0 && i + 1 < argc)
             o->profile = argv[++i];
+        else if (strcmp(a, "--stall-timeout") == 0 && i + 1 < argc)
+            o->stall_seconds = atoi(argv[++i]);
         else if (strcmp(a, "--page-size") == 0 && i + 1 < argc)
             o->page_size = atoi(argv[++i]);
         else if (strcmp(a, "--part-size") == 0 && i + 1 < argc)
@@ -67,6 +70,7 @@ static s3_client *make_client(const cli_opts *o)
     so.session.region = o->region;
     so.session.profile = o->profile;
     so.max_keys = o->page_size;
+    so.session.stall_seconds = o->stall_seconds;
     so.part_size = o->part_size;
     so.multipart_threshold = o->threshold;
     /* Results must not be lost to a short outage: more patience than the SDK default. */

@@ -4,7 +4,7 @@
  *   orchestrate s3 ls s3://BUCKET/PREFIX
  * argv[0] is the subcommand's own name ("upload", "s3"). Both take --endpoint-url URL,
  * --region R, --profile P, --quiet, --part-size BYTES, --multipart-threshold BYTES,
- * --page-size N (ls), and the usual AWS environment (AWS_ENDPOINT_URL[_S3], AWS_REGION,
+ * --page-size N (ls), --stall-timeout SECONDS, and the usual AWS environment (AWS_ENDPOINT_URL[_S3], AWS_REGION,
  * credentials). Exit status: 0 all done, 1 something failed (each failure is
  * reported on stderr), 2 usage error. */
 #ifndef UPLOADER_S3_CLI_H

@@ -24,6 +24,7 @@ struct aws_session {
     char *region;
     char *endpoint_override;       /* opt->endpoint */
     int max_attempts;
+    long stall_seconds;
     profile_files profiles;
     creds_provider *creds;
     retry_quota quota;
@@ -133,6 +134,7 @@ const char *aws_session_endpoint(aws_session *s, const char *service)
 const char *aws_session_region(const aws_session *s) { return s->region; }
 retry_quota *aws_session_quota(aws_session *s) { return &s->quota; }
 int aws_session_max_attempts(const aws_session *s) { return s->max_attempts; }
+long aws_session_stall_seconds(const aws_session *s) { return s->stall_seconds; }
 creds_provider *aws_session_creds(aws_session *s) { return s->creds; }
 
 const char *aws_session_profile_value(const aws_session *s, const char *key)
@@ -200,6 +202,7 @@ int aws_session_new(const aws_session_options *opt, aws_session **out, aws_error
     int custom = configured_endpoint(s, "s3") || configured_endpoint(s, "sts");
     s->region = resolve_region(opt, &s->profiles, custom);
     s->max_attempts = resolve_max_attempts(opt, &s->profiles);
+    s->stall_seconds = opt && opt->stall_seconds > 0 ? opt->stall_seconds : 30;
     const char *sts = s->region ? aws_session_endpoint(s, "sts") : NULL;
     if (!s->region || !sts || creds_provider_new(&s->profiles, sts, &s->creds) < 0) {
         aws_error_set(err, "out of memory creating the AWS session");
@@ -366,6 +369,7 @@ int aws_send(aws_session *s, const aws_signed_req *req, http_xfer *x, aws_error 
         if (aws_sign_into(s, req, x, &url, &h, err) < 0)
             break;
         x->share = s->share;
+        x->stall_seconds = s->stall_seconds;
         int ok = http_xfer_prepare(x) == 0;
         if (ok)
             http_xfer_perform(x);

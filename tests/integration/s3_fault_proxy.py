@@ -9,6 +9,7 @@ listed in FAULTS (comma-separated):
   corrupt-part:N / corrupt-put:N
                 one byte of the body of the first N part uploads / single PUTs is changed
                 before it is forwarded (the server stores other bytes than were sent)
+  stall-part:N  the first N part uploads are read and then never answered
   deny          every request gets 403 AccessDenied
 GET /__counts returns {"requests": total seen, "faults": faults injected}. With TLS_CERT and
 TLS_KEY (PEM files) set, the proxy speaks HTTPS.
@@ -23,6 +24,7 @@ import ssl
 import struct
 import sys
 import threading
+import time
 
 lock = threading.Lock()
 state = {"requests": 0, "faults": 0}
@@ -74,6 +76,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             self.connection.close()
             return
         body = self.rfile.read(length) if length else b""
+        if self.command == "PUT" and "partNumber=" in self.path and take("stall-part"):
+            time.sleep(3600)
+            return
         is_part = self.command == "PUT" and "partNumber=" in self.path
         if body and ((is_part and take("corrupt-part")) or
                      (self.command == "PUT" and not is_part and take("corrupt-put"))):

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Retries and failure handling of the S3 client, through a fault-injecting proxy in front of
 # signature-checking moto: 503 SlowDown and 500 are retried until the upload lands; parts
-# whose connection is reset mid-body are sent again and the object is byte-identical; bytes
-# changed on the way are caught (the server's ETag is not our MD5) and sent again; a 403
+# whose connection is reset mid-body are sent again and the object is byte-identical; a part
+# whose answer never comes is dropped after the stall limit and sent again; bytes changed on
+# the way are caught (the server's ETag is not our MD5) and sent again; a 403
 # is not retried (one request); when a multipart upload fails for good it is aborted (no
 # orphan upload left); an endpoint that stays down fails with a clear message and leaves the
 # file in place.
@@ -48,6 +49,14 @@ expect_eq "three faults were injected" "$(seen faults)" "3"
 direct s3 cp s3://faults/big/big.bin back.bin >/dev/null 2>&1
 expect_eq "the object is byte-identical" "$(sha back.bin)" "$(sha big.bin)"
 expect_eq "no orphan multipart upload" "$(orphans)" "0"
+
+start_proxy stall-part:1
+start=$SECONDS
+check "a part whose answer never comes is abandoned and sent again" \
+  "$MONITOR" upload --quiet --stall-timeout 2 --part-size 5242880 --multipart-threshold 5242880 big.bin s3://faults/stall/
+check "within seconds, not the default 30" test $((SECONDS - start)) -lt 20
+direct s3 cp s3://faults/stall/big.bin back_stall.bin >/dev/null 2>&1
+expect_eq "the object is byte-identical" "$(sha back_stall.bin)" "$(sha big.bin)"
 
 start_proxy corrupt-put:1,corrupt-part:2
 check "uploads whose bytes were changed on the way are sent again" \
