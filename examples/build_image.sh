@@ -21,8 +21,8 @@ if [ "${1:-}" = "--context-only" ]; then context_only=$2; shift 2; fi
 example=${1:?usage: build_image.sh [--context-only DIR] EXAMPLE ARCH [TAG]}
 arch=${2:?usage: build_image.sh [--context-only DIR] EXAMPLE ARCH [TAG]}
 case "$arch" in
-  x86_64|amd64)  arch=x86_64;  platform=linux/amd64; monitor_default=$root/build/static/monitor_system ;;
-  aarch64|arm64) arch=aarch64; platform=linux/arm64; monitor_default=$root/build/static-arm64/monitor_system ;;
+  x86_64|amd64)  arch=x86_64;  platform=linux/amd64; make_target=static ;;
+  aarch64|arm64) arch=aarch64; platform=linux/arm64; make_target=static-arm64 ;;
   *) echo "build_image.sh: unknown ARCH '$arch' (x86_64 or aarch64)" >&2; exit 2 ;;
 esac
 tag=${3:-localhost/${example//_/-}:$arch}
@@ -30,8 +30,8 @@ src=$root/examples/$example
 containerfile=$src/Containerfile.${arch/aarch64/arm64}
 [ -f "$containerfile" ] || { echo "build_image.sh: no $containerfile" >&2; exit 2; }
 
-monitor=${MONITOR_STATIC:-$monitor_default}
-[ -x "$monitor" ] || { echo "build_image.sh: static monitor $monitor is missing: run make static${arch/x86_64/}" | sed 's/staticaarch64/static-arm64/' >&2; exit 1; }
+monitor=${MONITOR_STATIC:-$root/build/$make_target/monitor_system}
+[ -x "$monitor" ] || { echo "build_image.sh: static monitor $monitor is missing: run make $make_target" >&2; exit 1; }
 busybox=${BUSYBOX:-}
 if [ -z "$busybox" ] && [ "$arch" = x86_64 ]; then busybox=/bin/busybox; fi
 if [ -z "$busybox" ] || [ ! -x "$busybox" ]; then
