@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-CFLAGS=(-std=c11 -O2 -Wall -Wextra -Werror -pthread)
+CFLAGS=(-std=c11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -pthread)
 case "$arch" in
   native)  cc=${CC:-cc}; ldflags=() ;;
   x86_64)  cc=${MUSL_CC:-musl-gcc}; ldflags=(-static) ;;
