@@ -12,6 +12,9 @@
  *   batch_driver kill CFG JOBS         cancel every job
  *   batch_driver log CFG JOBS ID PATH  save job ID's log stream to PATH
  *   batch_driver recover CFG JOBS ID   find job ID by its name; print its backend id
+ *   batch_driver submit-singly CFG JOBS   as submit, one SubmitJob per job (the older tool)
+ *   batch_driver wait-queues CFG JOBS SECONDS   as wait, polling the older tool's way: list
+ *                                      every queue in every status (ListJobs) per poll
  * Every command prints "calls submit=S describe=D register=R list=L terminate=T" last. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "orchestrator/backend_batch.h"
+#include "orchestrator/batch_names.h"
 #include "orchestrator/batch_setup.h"
 #include "orchestrator/config.h"
 #include "orchestrator/plan.h"
@@ -111,7 +115,8 @@ static void print_stats(backend *b)
            st.terminate_calls);
 }
 
-static int cmd_submit(backend *b, const config *cfg, const char *out, char *err, size_t errlen)
+static int cmd_submit(backend *b, const config *cfg, const char *out, int singly, char *err,
+                      size_t errlen)
 {
     job_set s = { 0 };
     int rc = plan_jobs(cfg, &s, err, errlen);
@@ -119,8 +124,13 @@ static int cmd_submit(backend *b, const config *cfg, const char *out, char *err,
     for (size_t i = 0; i < s.n; i++)
         ptrs[i] = &s.v[i];
     size_t accepted = 0;
-    if (rc == 0)
+    if (rc == 0 && !singly)
         rc = b->ops->submit(b, ptrs, s.n, &accepted, err, errlen);
+    for (size_t i = 0; rc == 0 && singly && i < s.n; i++) {
+        size_t one = 0;
+        rc = b->ops->submit(b, ptrs + i, 1, &one, err, errlen);
+        accepted += one;
+    }
     FILE *f = fopen(out, "w");
     for (size_t i = 0; f && i < accepted; i++)
         fprintf(f, "%lld %s %s %d %s\n", s.v[i].id, s.v[i].instance_type, s.v[i].point_tag,
@@ -167,6 +177,80 @@ static int poll_until(backend *b, job_set *s, double seconds, int want_running, 
     return rc;
 }
 
+static int ours(const job_set *s, const char *id)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].backend_id && strcmp(s->v[i].backend_id, id) == 0)
+            return 1;
+    return 0;
+}
+
+/* The older tool's polling: every queue listed in every status, each poll; the jobs are
+ * final when none of the experiment's is left in an active status. */
+static int poll_queues(const config *cfg, job_set *s, double seconds, char *err, size_t errlen)
+{
+    static const char *const active[] = { "SUBMITTED", "PENDING", "RUNNABLE", "STARTING",
+                                          "RUNNING" };
+    static const char *const all[] = { "SUBMITTED", "PENDING", "RUNNABLE", "STARTING",
+                                       "RUNNING", "SUCCEEDED", "FAILED" };
+    aws_session_options so = { .region = cfg->region };
+    aws_session *aws = NULL;
+    aws_error e;
+    if (aws_session_new(&so, &aws, &e) != 0) {
+        snprintf(err, errlen, "session: %s", e.message);
+        return -1;
+    }
+    char **queues = calloc(s->n + 1, sizeof *queues);
+    size_t nq = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        char q[BATCH_NAME_MAX];
+        batch_queue_name(cfg, s->v[i].instance_type, q);
+        size_t k = 0;
+        while (k < nq && strcmp(queues[k], q) != 0)
+            k++;
+        if (k == nq)
+            queues[nq++] = strdup(q);
+    }
+    size_t calls = 0, polls = 0;
+    double deadline = mono_seconds() + seconds;
+    int rc = -1;
+    while (mono_seconds() < deadline) {
+        size_t still = 0;
+        polls++;
+        for (size_t q = 0; q < nq; q++)
+            for (size_t st = 0; st < sizeof all / sizeof *all; st++) {
+                batch_list_query lq = { .job_queue = queues[q], .status = all[st] };
+                batch_job_summary *v = NULL;
+                size_t n = 0;
+                calls++;
+                if (batch_list_jobs(aws, &lq, &v, &n, &e) != 0) {
+                    snprintf(err, errlen, "ListJobs: %s", e.message);
+                    batch_job_summary_free(v, n);
+                    goto out;
+                }
+                for (size_t a = 0; a < sizeof active / sizeof *active; a++)
+                    if (strcmp(all[st], active[a]) == 0)
+                        for (size_t k = 0; k < n; k++)
+                            still += ours(s, v[k].job_id);
+                batch_job_summary_free(v, n);
+            }
+        if (still == 0) {
+            rc = 0;
+            break;
+        }
+        sleep_seconds(0.5);
+    }
+    if (rc != 0 && !err[0])
+        snprintf(err, errlen, "jobs not final within %.0f s", seconds);
+out:
+    printf("queue polls %zu, ListJobs calls %zu\n", polls, calls);
+    for (size_t q = 0; q < nq; q++)
+        free(queues[q]);
+    free(queues);
+    aws_session_free(aws);
+    return rc;
+}
+
 static job *find_job(job_set *s, long long id)
 {
     for (size_t i = 0; i < s->n; i++)
@@ -178,8 +262,8 @@ static job *find_job(job_set *s, long long id)
 static int run(backend *b, const config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
     const char *cmd = argv[1];
-    if (strcmp(cmd, "submit") == 0)
-        return cmd_submit(b, cfg, argv[3], err, errlen);
+    if (strcmp(cmd, "submit") == 0 || strcmp(cmd, "submit-singly") == 0)
+        return cmd_submit(b, cfg, argv[3], strcmp(cmd, "submit") != 0, err, errlen);
     job_set s = { 0 };
     if (argc < 4 || read_jobs(cfg, argv[3], &s) != 0) {
         snprintf(err, errlen, "cannot read the jobs file");
@@ -190,6 +274,8 @@ static int run(backend *b, const config *cfg, int argc, char **argv, char *err, 
         rc = poll_until(b, &s, atof(argv[4]), 0, err, errlen);
     } else if (strcmp(cmd, "running") == 0 && argc > 4) {
         rc = poll_until(b, &s, atof(argv[4]), 1, err, errlen);
+    } else if (strcmp(cmd, "wait-queues") == 0 && argc > 4) {
+        rc = poll_queues(cfg, &s, atof(argv[4]), err, errlen);
     } else if (strcmp(cmd, "kill") == 0) {
         rc = 0;
         for (size_t i = 0; i < s.n && rc == 0; i++)
