@@ -6,6 +6,9 @@
 # moto's S3 with signature checking on, using keys it gets from a container-credentials
 # endpoint as a Batch job role would -> orchestrate collects -> results.csv, summary.csv and
 # report.html checked for content (rows, runtimes, costs from the price table) -> teardown.
+# Prices: m5.large's from the Price List API (`orchestrate prices --update` against
+# tests/integration/pricing_server.py, the local stand-in for that API, cached and then
+# used offline by the run), c7i.large's from the config's own price table, which wins.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/example_lib.sh"
 . "$(dirname "$0")/podman_env.sh"
@@ -58,7 +61,7 @@ wait_for_port "$creds_port" 20 || { fail "credentials endpoint did not start"; e
 cfg=$TMP/config-batch.yaml
 sed -e "s|s3://my-benchmark-bucket/benchmarks/|s3://e2e-results/bench/|" \
     -e "s|^image: .*|image: $image|" \
-    -e "s|^instance_types: .*|instance_types: [c7i.large, m7i.large]|" \
+    -e "s|^instance_types: .*|instance_types: [m5.large, c7i.large]|" \
     -e "s|^replicates: .*|replicates: 2|" \
     -e "s|^job_timeout: .*|job_timeout: 5m|" \
     -e "s|^experiment: .*|experiment: prime-batch-$$|" \
@@ -71,10 +74,26 @@ env:
   AWS_ENDPOINT_URL: $endpoint
   AWS_REGION: us-east-1
   AWS_CONTAINER_CREDENTIALS_FULL_URI: http://127.0.0.1:$creds_port/v2/credentials/e2e
+pricing:
+  cache: $TMP/prices/prices-us-east-1.json
 prices:
   c7i.large: 0.08925
-  m7i.large: 0.1008
 YAML
+
+# The Price List API's stand-in, checking SigV4 with the test's key.
+pport=$(free_port)
+python3 "$ROOT/tests/integration/pricing_server.py" "$pport" \
+  "$ROOT/tests/integration/fixtures/pricing/products.json" --log "$TMP/pricing.log" \
+  --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" >"$TMP/pricing.out" 2>&1 &
+pricing_pid=$!
+on_exit "kill $pricing_pid"
+wait_for_port "$pport" 20 || { fail "pricing server did not start"; exit 1; }
+if AWS_ENDPOINT_URL_PRICING=http://127.0.0.1:$pport "$ORCHESTRATE" prices --update --no-facts \
+     --region us-east-1 --cache-dir "$TMP/prices" m5.large >"$TMP/prices.out" 2>&1; then
+  pass "orchestrate prices --update (Price List API stand-in)"
+else
+  fail "orchestrate prices --update: $(tail -n 5 "$TMP/prices.out")"
+fi
 
 if "$ORCHESTRATE" setup "$cfg" >"$TMP/setup.out" 2>&1; then pass "orchestrate setup"
 else fail "orchestrate setup: $(tail -n 5 "$TMP/setup.out")"; fi
@@ -97,7 +116,7 @@ def check(cond, what):
     global ok
     print(("ok   " if cond else "FAIL ") + what)
     ok = ok and cond
-prices = {"c7i.large": 0.08925, "m7i.large": 0.1008}
+prices = {"c7i.large": 0.08925, "m5.large": 0.096}   # config table; Price List fixture
 data = list(csv.DictReader(open(os.path.join(out, "results.csv"))))
 check(len(data) == 4, "4 rows (2 types x 1 point x 2 replicates): %d" % len(data))
 check(len({(r["instance_type"], r["replicate"]) for r in data}) == len(data), "no job twice")
@@ -111,6 +130,10 @@ for r in data:
     check(0.01 < rt < 120, key + " runtime %.3f s plausible" % rt)
     price = float(r["price_per_hour"] or "nan")
     check(abs(price - prices.get(r["instance_type"], -1)) < 1e-9, key + " price from the price table %s" % r["price_per_hour"])
+    if r["instance_type"] == "m5.large":
+        check("price-list" in r["price_source"], key + " priced from the Price List cache: %s" % r["price_source"])
+    else:
+        check("price-list" not in r["price_source"] and r["price_source"] != "", key + " priced from the config: %s" % r["price_source"])
     cost = float(r["cost_usd"] or "nan")
     want = rt / 3600 * price * int(r["nodes"] or 1)
     check(abs(cost - want) <= 1e-6 * want + 1e-9, key + " cost %.9f = runtime x price (%.9f)" % (cost, want))
@@ -127,7 +150,7 @@ for r in data:
 srows = list(csv.DictReader(open(os.path.join(out, "summary.csv"))))
 check(len(srows) == 2 and all(s["n"] == "2" and s["n_failed"] == "0" for s in srows), "summary.csv: 2 rows of n=2")
 report = open(os.path.join(out, "report.html")).read() if os.path.isfile(os.path.join(out, "report.html")) else ""
-check("c7i.large" in report and "m7i.large" in report, "report.html names both types")
+check("c7i.large" in report and "m5.large" in report, "report.html names both types")
 check("<svg" in report or "<img" in report, "report.html has figures")
 sys.exit(0 if ok else 1)
 PY
