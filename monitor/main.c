@@ -1,7 +1,9 @@
 /* monitor_system: runs a workload as a well-behaved PID 1 (or subreaper), samples what it
  * uses, and leaves timeseries.csv, summary.json and its logs in S3 or a directory. See
  * man/monitor_system.1. */
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -10,8 +12,24 @@
 
 #include "uploader/s3_cli.h"
 
+/* A process started with stdin/stdout/stderr closed would hand those numbers to the
+ * first files it opens, and the workload's output would land in them. */
+static void ensure_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0)
+            continue;
+        int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (n >= 0 && n != fd) {
+            dup2(n, fd);
+            close(n);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
+    ensure_std_fds();
     log_init("monitor_system", LOG_INFO);
     if (argc >= 2 && strcmp(argv[1], "upload") == 0)
         return s3_cli_upload(argc - 1, argv + 1);
