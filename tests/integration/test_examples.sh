@@ -22,6 +22,11 @@ for cfg in "$ROOT"/examples/*/config*.yaml "$ROOT"/examples/*/config.json; do
   else
     fail "$name: $(head -n 3 "$TMP/plan.err")"
   fi
+  if "$ORCHESTRATE" validate "$cfg" >"$TMP/validate.out" 2>&1; then
+    pass "$name validates"
+  else
+    fail "$name validate: $(head -n 3 "$TMP/validate.out")"
+  fi
 done
 # The quick start's plan: 2 profiles x 2 thread counts x 2 replicates.
 "$ORCHESTRATE" plan "$ROOT/examples/prime_numbers/config.yaml" >"$TMP/plan.out" 2>&1
