@@ -214,7 +214,6 @@ if [ -x "$ORCHESTRATE" ]; then
   run_cfg=$TMP/run.yaml
   write_config "$run_cfg" runexp queue-per-type "c5.large, m5.large" \
     '[/bin/sh, -c, "sleep 3; echo run replicate $ORCH_REPLICATE"]'
-  sed -i 's/^backend: batch/backend: local/' "$run_cfg"   # --backend batch overrides it
   out=$TMP/run-out
   "$ORCHESTRATE" run "$run_cfg" --backend batch --output "$out" --poll 1 >"$TMP/run1.out" 2>&1 &
   rpid=$!
