@@ -23,6 +23,17 @@ void search_options_default(search_options *o)
     o->constraint_max = INFINITY;
 }
 
+int search_batch_parse(const char *name, search_batch *out)
+{
+    static const char *const names[] = { "believer", "liar-min", "liar-mean", "liar-max" };
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *out = (search_batch)i;
+            return 0;
+        }
+    return -1;
+}
+
 static const char *const algo_names[] = { "grid", "random", "bayes" };
 
 int search_algo_parse(const char *name, search_algo *out)

@@ -81,6 +81,8 @@ typedef struct search_observation {
 typedef struct search search;
 
 void search_options_default(search_options *o);
+/* "believer", "liar-min", "liar-mean", "liar-max"; 0 or -1. */
+int  search_batch_parse(const char *name, search_batch *out);
 /* "grid", "random", "bayes" (also "bayesian", "gp"); 0 or -1. */
 int  search_algo_parse(const char *name, search_algo *out);
 const char *search_algo_name(search_algo a);

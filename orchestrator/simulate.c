@@ -35,7 +35,8 @@ static void usage(FILE *f)
             "         [--method bayes|random|grid[,...]] [--parallel q[,q...]] [--seeds N]\n"
             "         [--seed S] [--workload COL] [--where EXPR] [--initial N]\n"
             "         [--design sobol|lhs|random] [--acquisition logei|ei|pi|ucb|hedge]\n"
-            "         [--ei-stop FRACTION] [--min-points N] [--csv FILE]\n"
+            "         [--ei-stop FRACTION] [--min-points N]\n"
+            "         [--batch believer|liar-min|liar-mean|liar-max] [--csv FILE]\n"
             "Replays a search restricted to the table's rows and prints the evaluations\n"
             "(median/p90 over seeds) and rounds it needed to reach the best row and rows within\n"
             "5%% and 10%% of it, beside random order's expected (N+1)/(m+1).\n"
@@ -133,6 +134,8 @@ static int parse_search_option(sim_args *a, const char *opt, const char *v)
         bad = parse_positive_double(v, &o->ei_stop_fraction);
     else if (strcmp(opt, "--min-points") == 0)
         bad = parse_size(v, &o->min_points);
+    else if (strcmp(opt, "--batch") == 0)
+        bad = search_batch_parse(v, &o->batch);
     else
         return 1;
     if (bad)

@@ -7,7 +7,8 @@
  *   orchestrate simulate TABLE.csv... --param COL... --objective EXPR [--method M[,M]]
  *       [--parallel q[,q]] [--seeds N] [--seed S] [--workload COL] [--where EXPR]
  *       [--initial N] [--design sobol|lhs|random] [--acquisition logei|ei|pi|ucb|hedge]
- *       [--ei-stop FRACTION] [--min-points N] [--csv FILE]
+ *       [--ei-stop FRACTION] [--min-points N] [--batch believer|liar-min|liar-mean|liar-max]
+ *       [--csv FILE]
  *
  * Ownership: sim_load() allocates the workloads; sim_workloads_free() releases them. */
 #ifndef ORCHESTRATOR_SIMULATE_H
