@@ -50,6 +50,38 @@ check "external_sort: sorted in the container" grep -q 'sorted 4194304 keys in 8
 written=$(json_get "$TMP/external_sort/result/summary.json" disk_write_bytes)
 check "external_sort: disk writes counted ($written)" num_cmp "${written:-0}" '>' 0
 
+# The same image through orchestrate's podman engine (config-podman.yaml, smaller data):
+# each profile's memory limit must reach the job's cgroup and show in its time series.
+[ -x "$ORCHESTRATE" ] || { fail "orchestrate not built at $ORCHESTRATE"; exit 1; }
+sed -e "s|^image: .*|image: localhost/external-sort-test-$$:x86_64|" \
+    -e "s|^experiment: .*|experiment: external-sort-podman-$$|" \
+    -e "s|values: \[256\]|values: [32]|" -e "s|values: \[64\]|values: [8]|" \
+    -e "s|^replicates: .*|replicates: 1|" \
+    "$ROOT/examples/external_sort/config-podman.yaml" >"$TMP/config-podman.yaml"
+on_exit "podman ps -aq --filter label=orchestrate.experiment=external-sort-podman-$$ | xargs -r podman rm -f"
+if "$ORCHESTRATE" run "$TMP/config-podman.yaml" --output "$TMP/podman-out" >"$TMP/podman-run.out" 2>&1; then
+  pass "external_sort/config-podman.yaml runs on the podman engine"
+else
+  fail "config-podman.yaml: $(tail -n 5 "$TMP/podman-run.out")"
+fi
+python3 - "$TMP/podman-out" >"$TMP/podman-check.out" 2>&1 <<'PY'
+import csv, os, sys
+out = sys.argv[1]
+limits = {"small-1g": 1 << 30, "large-4g": 4 << 30}
+ok = True
+rows = list(csv.DictReader(open(os.path.join(out, "results.csv"))))
+ok = len(rows) == 2
+for r in rows:
+    ts = list(csv.DictReader(open(os.path.join(out, r["result_dir"], "timeseries.csv"))))
+    lim = {row["cgroup_memory_limit_bytes"] for row in ts if row.get("cgroup_memory_limit_bytes")}
+    good = r["state"] == "succeeded" and lim == {str(limits[r["instance_type"]])}
+    print(("ok   " if good else "FAIL ") + "%s: %s, cgroup memory limit %s" % (r["instance_type"], r["state"], sorted(lim)))
+    ok = ok and good
+sys.exit(0 if ok else 1)
+PY
+if [ $? -eq 0 ]; then pass "each profile's memory limit is the job's cgroup limit in timeseries.csv"
+else fail "podman engine results:"; cat "$TMP/podman-check.out"; fi
+
 run_image param_tuning 2 32 256
 check "param_tuning: GFLOP/s printed" grep -q 'GFLOP/s' "$TMP/param_tuning/result/stdout.log"
 
