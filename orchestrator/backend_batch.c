@@ -436,10 +436,11 @@ static int submit_group(batch_be *be, job **jobs, size_t count, char *err, size_
         }
         s.parameters = params.v;
         s.n_parameters = params.n;
-    } else {
-        s.command = cmd;
-        s.n_command = n_cmd;
     }
+    /* mnp: AWS applies the nodeOverrides command (Ref:: substitution in multi-node
+     * definitions is not something to rely on); moto ignores it and substitutes. */
+    s.command = cmd;
+    s.n_command = n_cmd;
     aws_error e;
     be->stats.submit_calls++;
     if (batch_submit_job(be->aws, &s, &job_id, &e) != 0) {

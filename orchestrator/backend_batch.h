@@ -13,9 +13,9 @@
  *                 and monitor_system derives its replicate (common/batch_array.h). Children
  *                 are tracked as "ARRAYID:INDEX".
  *   mnp:          one SubmitJob per job (Batch has no arrays of multi-node jobs). The
+ *                 command and environment go in nodeOverrides (AWS honours them); the
  *                 definition's command is Ref::cNNN placeholders filled from the job's
- *                 parameters (moto ignores nodeOverrides; AWS honours both), and the
- *                 environment goes in nodeOverrides. */
+ *                 parameters as well, because moto ignores nodeOverrides. */
 #ifndef ORCHESTRATOR_BACKEND_BATCH_H
 #define ORCHESTRATOR_BACKEND_BATCH_H
 
