@@ -214,6 +214,9 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *ud)
         copy_header_value(x->sse, sizeof x->sse, v, vl);
     } else if (nl == 13 && strncasecmp(data, "content-range", 13) == 0) {
         copy_header_value(x->content_range, sizeof x->content_range, v, vl);
+        const char *slash = strrchr(x->content_range, '/');
+        if (x->stop_on_empty_range && slash && strcmp(slash, "/0") == 0)
+            return 0;   /* ends the transfer: nothing to read, whatever the length says */
     } else if (nl == 14 && strncasecmp(data, "content-length", 14) == 0) {
         char tmp[32];
         copy_header_value(tmp, sizeof tmp, v, vl);

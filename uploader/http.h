@@ -37,6 +37,8 @@ typedef struct http_xfer {
     uint64_t body_off;
     uint64_t body_size;
     int no_body_response;         /* HEAD */
+    int stop_on_empty_range;      /* end at "Content-Range: bytes 0-0/0" (s3rver sends a
+                                     206 promising one byte of an empty object) */
     int sink_fd;                  /* 2xx body to this file at sink_off when >= 0 */
     uint64_t sink_off;
     long timeout_ms;              /* whole-transfer limit; 0: none (stalls are caught) */

@@ -113,8 +113,10 @@ static int fetch(s3_client *c, const s3_target *t, int fd, uint64_t *size, aws_e
     http_xfer x;
     http_xfer_init(&x);
     x.sink_fd = fd;
+    x.stop_on_empty_range = 1;
     int rc = aws_send(c->session, &req, &x, err);
-    if (rc < 0 && x.status == 416) {
+    int empty = x.curl_rc == CURLE_WRITE_ERROR && strcmp(x.content_range, "bytes 0-0/0") == 0;
+    if (rc < 0 && (x.status == 416 || empty)) {
         /* S3 refuses any range of an empty object. */
         http_xfer_cleanup(&x);
         *size = 0;

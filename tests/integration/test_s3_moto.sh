@@ -73,6 +73,10 @@ for k in "with space" "tilde~name" "dbl//slash" "dot/./seg" "up/../seg" "/lead";
   fi
 done
 
+: >empty.bin
+check "an empty file uploads" "$MONITOR" upload --quiet empty.bin s3://bench/empty/
+check "and downloads as an empty file" bash -c '"$1" s3 cp s3://bench/empty/empty.bin "$2" --quiet && [ -f "$2" ] && [ ! -s "$2" ]' _ "$ORCHESTRATE" "$TMP/empty.back"
+
 # A trailing slash names a folder on the command line: this key is written by the aws CLI.
 awsx s3api put-object --bucket bench --key "keys/trail/" --body small.txt >/dev/null
 check "a key with a trailing slash downloads" s3cli cp "s3://bench/keys/trail/" trail.txt --quiet

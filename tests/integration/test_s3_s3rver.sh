@@ -62,6 +62,10 @@ done
 expect_eq "listing (pages of 4) names every key exactly" "$n" "$want"
 expect_eq "and nothing else" "$(wc -l <<<"$listing")" "${#keys[@]}"
 
+: >empty.bin
+check "an empty file uploads" "$MONITOR" upload --quiet empty.bin s3://bench/empty/
+check "and downloads as an empty file" bash -c '"$1" s3 cp s3://bench/empty/empty.bin "$2" --quiet && [ -f "$2" ] && [ ! -s "$2" ]' _ "$ORCHESTRATE" "$TMP/empty.back"
+
 head -c $((11 * 1024 * 1024 + 7)) /dev/urandom >big.bin
 check "multipart upload to a key with spaces and unicode" \
   "$MONITOR" upload --quiet --part-size 5242880 --multipart-threshold 5242880 big.bin "s3://bench/big fïle+.bin"
