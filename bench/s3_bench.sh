@@ -68,7 +68,7 @@ measure() {
   if /usr/bin/time -f '%e %U %S' -o "$t" "$@" >"$work/cmd.log" 2>&1; then
     read -r wall user sys <"$t"
     printf '%s\t%s\t%s\t%s\t%s\n' "$client" "$op" "$set" "$wall" \
-      "$(echo "$user + $sys" | bc)" >>"$results"
+      "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" >>"$results"
   else
     echo "s3_bench: $client $op $set failed:" >&2
     tail -n 5 "$work/cmd.log" >&2
