@@ -26,7 +26,7 @@ done
 
 # results.csv: the contract's columns in order, one row per job, every number checked.
 python3 - "$out" >"$TMP/results-check.out" 2>&1 <<'PY'
-import csv, math, os, sys
+import csv, json, math, os, sys
 out = sys.argv[1]
 ok = True
 def check(cond, what):
@@ -71,6 +71,13 @@ for r in data:
     d = os.path.join(out, r["result_dir"])
     for f in ("timeseries.csv", "summary.json", "stdout.log", "stderr.log"):
         check(os.path.isfile(os.path.join(d, f)), "%s has %s" % (r["result_dir"], f))
+    if os.path.isfile(os.path.join(d, "summary.json")):
+        sj = json.load(open(os.path.join(d, "summary.json")))
+        same = all(abs(float(r[c]) - float(sj[k])) <= 1e-6 * max(1.0, abs(float(sj[k])))
+                   for c, k in (("runtime_seconds", "wall_seconds"), ("cpu_seconds", "cpu_seconds"),
+                                ("peak_memory_bytes", "peak_memory_bytes"), ("custom_metric", "custom_metric")))
+        check(same, "%s: results.csv carries the job's summary.json figures" % (key,))
+        check(sj.get("instance", {}).get("type") == r["instance_type"], "%s: the monitor was told its profile" % (key,))
     log = open(os.path.join(d, "stdout.log")).read() if os.path.isfile(os.path.join(d, "stdout.log")) else ""
     check("primes up to 2000000000: 98222287" in log, "%s counted the right number of primes" % (key,))
 check(len({r["replicate"] for r in data}) == 2, "replicates 0 and 1")
