@@ -18,9 +18,11 @@
 #define ARRAY_MAX 10000
 #define FINGERPRINT_TAG "orchestrate-fingerprint"
 #define KILL_REASON "orchestrate kill"
-/* Poll back-off: the interval doubles while no job changes state, and resets on a change. */
+/* Poll back-off: the interval grows by half while no job changes state (up to 30 s), and
+ * resets on a change. Polls in between are answered from the last DescribeJobs. */
 #define POLL_MIN_SECONDS 1.0
 #define POLL_MAX_SECONDS 30.0
+#define POLL_GROWTH 1.5
 
 typedef struct jobdef_entry {
     char name[BATCH_NAME_MAX];
@@ -632,9 +634,9 @@ static int be_poll(backend *b, job **jobs, size_t n, backend_status *st, char *e
     }
     batch_job_info_free(v, nv);
     int changed = cache_store(be, jobs, n, st);
+    double longer = be->poll_interval * POLL_GROWTH;
     be->poll_interval = changed ? POLL_MIN_SECONDS
-                                : (be->poll_interval * 2 > POLL_MAX_SECONDS
-                                       ? POLL_MAX_SECONDS : be->poll_interval * 2);
+                                : longer > POLL_MAX_SECONDS ? POLL_MAX_SECONDS : longer;
     be->next_poll_at = mono_seconds() + be->poll_interval;
     return 0;
 }
