@@ -6,9 +6,15 @@
 command -v man >/dev/null || skip "man-db is not installed (tools/install_deps.sh --test)"
 dest=$TMP/dest
 prefix=/opt/monitor-test
-# The binaries are already built in $BUILD (make test builds them first); install only copies.
+# The binaries are already built in $BUILD (make test builds them first, with its own
+# flags): -o keeps make from rebuilding them here, so install only copies, and a test run
+# never relinks the tree the other tests are using.
+for b in monitor_system orchestrate; do
+  [ -x "$BUILD/$b" ] || { fail "$BUILD/$b is missing: build first (make BUILD=$BUILD all)"; exit 1; }
+done
 check "make install succeeds" \
-  make --no-print-directory -s -C "$ROOT" BUILD="$BUILD" PREFIX="$prefix" DESTDIR="$dest" install
+  make --no-print-directory -s -C "$ROOT" -o "$BUILD/monitor_system" -o "$BUILD/orchestrate" \
+  BUILD="$BUILD" PREFIX="$prefix" DESTDIR="$dest" install
 for b in monitor_system orchestrate; do
   check "$b installed and executable" test -x "$dest$prefix/bin/$b"
 done
