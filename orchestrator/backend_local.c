@@ -325,17 +325,25 @@ static void status_from_wait(int wstatus, backend_status *st)
     st->state = st->exit_code == 0 ? JOB_SUCCEEDED : JOB_FAILED;
 }
 
-/* The monitor appends a time-series row every interval: the file's mtime is the job's
- * last sign of life (0 before the first row). */
-static double last_progress(const local_backend *lb, const job *j)
+static double mtime_of(const char *dir, const char *name)
 {
-    char *workdir = local_job_workdir(lb, j);
-    char *path = workdir ? path_join(workdir, "monitor_output/timeseries.csv") : NULL;
+    char *path = dir ? path_join(dir, name) : NULL;
     struct stat sb;
     double t = path && stat(path, &sb) == 0
                    ? (double)sb.st_mtim.tv_sec + (double)sb.st_mtim.tv_nsec / 1e9
                    : 0;
     free(path);
+    return t;
+}
+
+/* The monitor appends a time-series row every interval: the file's mtime is the job's
+ * last sign of life; before the first row, the job's start (its job.pid). */
+static double last_progress(const local_backend *lb, const job *j)
+{
+    char *workdir = local_job_workdir(lb, j);
+    double t = mtime_of(workdir, "monitor_output/timeseries.csv");
+    if (t == 0)
+        t = mtime_of(workdir, "job.pid");
     free(workdir);
     return t;
 }

@@ -133,9 +133,9 @@ max_resubmits: 1
 command: [/bin/sh, ./sleepy.sh, $TMP/ledger6, "2"]
 EOF
 : > ledger6
-"$ORCHESTRATE" run stall.yaml --output out6 --monitor "$MONITOR" >run6.out 2>run6.err &
+timeout 60 "$ORCHESTRATE" run stall.yaml --output out6 --monitor "$MONITOR" >run6.out 2>run6.err &
 pid=$!
-for _ in $(seq 1 100); do [ -s out6/work/local/default/0/job.pid ] && break; sleep 0.1; done
+for _ in $(seq 1 100); do [ -s ledger6 ] && break; sleep 0.1; done
 frozen=$(cut -d: -f1 out6/work/local/default/0/job.pid)
 kill -STOP "$frozen"   # the monitor writes no more time-series rows
 on_exit "kill -KILL $frozen"
