@@ -3,7 +3,6 @@
 #include "orchestrator/experiment_cmds.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -12,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "common/fsutil.h"
@@ -21,6 +19,7 @@
 #include "orchestrator/batch_setup.h"
 #include "orchestrator/config.h"
 #include "orchestrator/costs.h"
+#include "orchestrator/experiment_lock.h"
 #include "orchestrator/journal.h"
 #include "orchestrator/plan.h"
 #include "orchestrator/report.h"
@@ -149,56 +148,9 @@ typedef struct session {
     journal *jn;
     long long exp_id;
     backend *be;
-    int lock_fd;               /* OUTPUT/.lock held exclusively by run and kill, or -1 */
+    int lock_fd;               /* OUTPUT/.lock (experiment_lock.h), or -1 */
     long busy_owner;           /* LOCK_TRY found the lock held by this pid; 0 if not */
 } session;
-
-/* One orchestrator at a time submits and records an experiment's jobs: OUTPUT/.lock is
- * flocked (released by the kernel if the process dies) and holds the owner's PID. kill
- * may take the experiment over: it stops the running orchestrator first (SIGTERM, which
- * leaves the journal consistent) and waits for the lock. */
-static int take_lock(session *s, int take_over, int try_only)
-{
-    char *path = path_join(s->output_dir, ".lock");
-    int fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
-    free(path);
-    if (fd < 0) {
-        log_error("%s/.lock: %s", s->output_dir, strerror(errno));
-        return -1;
-    }
-    for (int tries = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; tries++) {
-        char buf[32] = "";
-        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-        long owner = n > 0 ? strtol(buf, NULL, 10) : 0;
-        if (try_only) {
-            s->busy_owner = owner > 0 ? owner : 1;
-            close(fd);
-            return 0;
-        }
-        if (!take_over) {
-            log_error("another orchestrate (pid %ld) is running this experiment in %s",
-                      owner, s->output_dir);
-            close(fd);
-            return -1;
-        }
-        if (tries == 0 && owner > 0) {
-            log_info("stopping the running orchestrate (pid %ld) first", owner);
-            kill((pid_t)owner, SIGTERM);
-        }
-        if (tries > 300) {
-            log_error("the orchestrate holding %s/.lock did not stop", s->output_dir);
-            close(fd);
-            return -1;
-        }
-        usleep(100000);
-    }
-    char pid[32];
-    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len)
-        log_warn("%s/.lock: cannot record the pid", s->output_dir);
-    s->lock_fd = fd;
-    return 0;
-}
 
 static void session_close(session *s)
 {
@@ -286,7 +238,7 @@ static int keep_config_copy(const config *cfg, const char *outdir, char **text)
 }
 
 enum { OPEN_EXISTING = 0, OPEN_CREATE = 1 };
-enum { LOCK_NONE = 0, LOCK_WAIT_FREE, LOCK_TAKE_OVER, LOCK_TRY };
+enum { NO_LOCK = -1 };
 
 static int session_open(const cli *o, int mode, int with_backend, int lock, session *s)
 {
@@ -317,8 +269,12 @@ static int session_open(const cli *o, int mode, int with_backend, int lock, sess
         goto fail;
     }
     free(out);
-    if (lock != LOCK_NONE && take_lock(s, lock == LOCK_TAKE_OVER, lock == LOCK_TRY) != 0)
+    if (lock != NO_LOCK &&
+        experiment_lock(s->output_dir, (lock_mode)lock, &s->lock_fd, &s->busy_owner, err,
+                        sizeof err) != 0) {
+        log_error("%s", err);
         goto fail;
+    }
     /* Backends place work files under the output directory. */
     free(s->cfg.output_dir);
     if (!(s->cfg.output_dir = strdup(s->output_dir)))
@@ -464,7 +420,7 @@ int cmd_run(int argc, char **argv)
     int rc = parse_cli(argc, argv, &o);
     if (rc)
         return rc;
-    if (session_open(&o, OPEN_CREATE, 1, LOCK_WAIT_FREE, &s) != 0)
+    if (session_open(&o, OPEN_CREATE, 1, LOCK_REFUSE_BUSY, &s) != 0)
         return 1;
     install_signals();
     run_options ro = options_for(&s, &o, &g_stop);
@@ -505,7 +461,7 @@ int cmd_status(int argc, char **argv)
     int rc = parse_cli(argc, argv, &o);
     if (rc)
         return rc;
-    if (session_open(&o, OPEN_EXISTING, 0, LOCK_NONE, &s) != 0)
+    if (session_open(&o, OPEN_EXISTING, 0, NO_LOCK, &s) != 0)
         return 1;
     size_t c[JOB_CANCELLED + 1];
     journal_job *rows = NULL;

@@ -82,6 +82,9 @@ sed -e 's/experiment: ledger/experiment: longer/' -e "s#$TMP/ledger#$TMP/ledger3
 "$ORCHESTRATE" run long.yaml --output out3 --monitor "$MONITOR" >run3.out 2>run3.err &
 pid=$!
 for _ in $(seq 1 100); do [ "$(wc -l < ledger3)" -ge 2 ] && break; sleep 0.1; done
+orch run long.yaml --output out3 >dup.out 2>dup.err
+expect_eq "a second run of a running experiment is refused" "$?" 1
+check "the refusal names the running orchestrator" grep -q "another orchestrate (pid $pid) is running" dup.err
 kill -INT "$pid"; wait "$pid"; rc=$?
 expect_eq "SIGINT: exit 130 (128+SIGINT)" "$rc" 130
 check "SIGINT: the way to resume is named" grep -q "run the same command again" run3.err
