@@ -213,7 +213,8 @@ s3.head_object(Bucket='batch-results', Key='bench/pinned/c5.large/default/0/summ
 if [ -x "$ORCHESTRATE" ]; then
   run_cfg=$TMP/run.yaml
   write_config "$run_cfg" runexp queue-per-type "c5.large, m5.large" \
-    '[/bin/sh, -c, "sleep 3; echo run replicate $ORCH_REPLICATE"]'
+    '[/bin/sh, -c, "sleep 3; echo run replicate $ORCH_REPLICATE; exit {code}"]'
+  printf 'parameters:\n  code: {type: int, values: [0, 3]}\n' >>"$run_cfg"
   out=$TMP/run-out
   "$ORCHESTRATE" run "$run_cfg" --backend batch --output "$out" --poll 1 >"$TMP/run1.out" 2>&1 &
   rpid=$!
@@ -226,12 +227,12 @@ try:
         'select count(*) from jobs where backend_id is not null').fetchone()[0])
 except Exception:
     print(0)" 2>/dev/null)
-    [ "${submitted:-0}" -ge 4 ] && break
+    [ "${submitted:-0}" -ge 8 ] && break
     kill -0 "$rpid" 2>/dev/null || break
     sleep 0.2
   done
   kill -9 "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null
-  expect_eq "4 jobs journaled as submitted before the SIGKILL" "$submitted" "4"
+  expect_eq "8 jobs journaled as submitted before the SIGKILL" "$submitted" "8"
   start=$SECONDS
   if timeout 120 "$ORCHESTRATE" run "$run_cfg" --backend batch --output "$out" --poll 1 >"$TMP/run2.out" 2>&1; then
     pass "the rerun re-attached and finished ($((SECONDS - start)) s)"
@@ -240,15 +241,20 @@ except Exception:
 import csv, os, sys
 rows = list(csv.DictReader(open(os.path.join(sys.argv[1], "results.csv"))))
 print(len(rows), "rows")
-ok = len(rows) == 4 and len({(r["instance_type"], r["replicate"]) for r in rows}) == 4
+ok = len(rows) == 8 and len({(r["instance_type"], r["point_tag"], r["replicate"]) for r in rows}) == 8
 for r in rows:
-    print(r["instance_type"], r["replicate"], r["state"], r["exit_code"], r["backend_id"], r["result_dir"])
-    ok = ok and r["state"] == "succeeded" and r["exit_code"] == "0" and ":" in r["backend_id"]
-    log = os.path.join(sys.argv[1], r["result_dir"], "stdout.log")
+    print(r["instance_type"], r["point_tag"], r["replicate"], r["state"], r["exit_code"], r["backend_id"], r["result_dir"])
+    d = os.path.join(sys.argv[1], r["result_dir"])
+    want = ("succeeded", "0") if r["param_code"] == "0" else ("failed", "3")
+    ok = ok and (r["state"], r["exit_code"]) == want and ":" in r["backend_id"]
+    log = os.path.join(d, "stdout.log")
     ok = ok and os.path.isfile(log) and ("run replicate " + r["replicate"]) in open(log).read()
+    if r["param_code"] == "3":   # a failed job's CloudWatch log is saved beside its results
+        blog = os.path.join(d, "batch.log")
+        ok = ok and os.path.isfile(blog) and ("run replicate " + r["replicate"]) in open(blog).read()
 sys.exit(0 if ok else 1)
 PY
-  if [ $? -eq 0 ]; then pass "results.csv: 4 succeeded rows, each with its own replicate's stdout"
+  if [ $? -eq 0 ]; then pass "results.csv: 4 succeeded and 4 failed (exit 3, batch.log saved) rows, each with its replicate's stdout"
   else fail "results.csv: $(cat "$TMP/runcheck.out")"; fi
   parents=0
   for q in "bt$$-c5-large" "bt$$-m5-large"; do
@@ -256,7 +262,7 @@ PY
           --query 'jobSummaryList[].jobId' --output text | tr '\t' '\n' | grep -vc ':')
     parents=$((parents + n))
   done
-  expect_eq "ListJobs: exactly one array job per type, none submitted twice" "$parents" "2"
+  expect_eq "ListJobs: exactly one array job per type and point, none submitted twice" "$parents" "4"
 else
   fail "orchestrate is not built at $ORCHESTRATE"
 fi
