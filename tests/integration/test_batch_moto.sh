@@ -263,6 +263,44 @@ PY
     parents=$((parents + n))
   done
   expect_eq "ListJobs: exactly one array job per type and point, none submitted twice" "$parents" "4"
+
+  # `orchestrate kill` mid-run: the running job is terminated on Batch and journaled cancelled
+  kcfg=$TMP/killrun.yaml
+  write_config "$kcfg" killexp queue-per-type "m5.large" '[/bin/sleep, "300"]'
+  sed -i 's/^replicates: 2/replicates: 1/' "$kcfg"
+  kout=$TMP/kill-out
+  "$ORCHESTRATE" run "$kcfg" --output "$kout" --poll 1 >"$TMP/krun1.out" 2>&1 &
+  kpid=$!
+  on_exit "kill -9 $kpid"
+  state=""
+  for _ in $(seq 1 200); do
+    state=$(python3 -c "
+import sqlite3
+try:
+    print(sqlite3.connect('file:$kout/state.db?mode=ro', uri=True).execute(
+        'select state from jobs').fetchone()[0])
+except Exception:
+    print('')" 2>/dev/null)
+    [ "$state" = running ] && break
+    sleep 0.3
+  done
+  expect_eq "the long job runs under orchestrate" "$state" "running"
+  if "$ORCHESTRATE" kill "$kcfg" --output "$kout" >"$TMP/kkill.out" 2>&1; then pass "orchestrate kill"
+  else fail "orchestrate kill: $(tail -n 5 "$TMP/kkill.out")"; fi
+  for _ in $(seq 1 100); do kill -0 "$kpid" 2>/dev/null || break; sleep 0.2; done
+  kill -9 "$kpid" 2>/dev/null; wait "$kpid" 2>/dev/null
+  kid=$(python3 -c "
+import sqlite3
+r = sqlite3.connect('file:$kout/state.db?mode=ro', uri=True).execute('select state, backend_id from jobs').fetchone()
+print(r[0], r[1])")
+  expect_eq "journaled cancelled" "${kid%% *}" "cancelled"
+  bstate=""
+  for _ in $(seq 1 60); do
+    bstate=$(aws batch describe-jobs --jobs "${kid#* }" --query 'jobs[0].[status,statusReason]' --output text)
+    case "$bstate" in FAILED*) break ;; esac
+    sleep 0.5
+  done
+  expect_eq "Batch terminated it" "$bstate" "FAILED	orchestrate kill"
 else
   fail "orchestrate is not built at $ORCHESTRATE"
 fi
