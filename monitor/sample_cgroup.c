@@ -226,6 +226,19 @@ static double read_key(cgroup_sampler *c, enum cg_file f, const char *key)
     return (double)v;
 }
 
+/* Several keys of one keyed file from a single read: out[i] is NAN when keys[i] is
+ * missing. */
+static void read_keys(cgroup_sampler *c, enum cg_file f, const char *const *keys,
+                      double *out, size_t n)
+{
+    ssize_t len = read_cf(c, f);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v;
+        out[i] = len > 0 && parse_keyed_u64(c->buf, (size_t)len, keys[i], &v) == 0
+                     ? (double)v : NAN;
+    }
+}
+
 static double read_psi(cgroup_sampler *c, enum cg_file f)
 {
     ssize_t n = read_cf(c, f);
@@ -303,12 +316,14 @@ static double limit_bytes(double v)
 
 static void read_v2(cgroup_sampler *c, cgroup_reading *r)
 {
-    double usec = read_key(c, CF_CPU_STAT, "usage_usec");
-    r->cpu_seconds = usec / 1e6;
-    /* one pread of cpu.stat would do for all three keys; it is 3 small reads per sample */
-    r->cpu_user_seconds = read_key(c, CF_CPU_STAT, "user_usec") / 1e6;
-    r->cpu_system_seconds = read_key(c, CF_CPU_STAT, "system_usec") / 1e6;
-    r->throttled_seconds = read_key(c, CF_CPU_STAT, "throttled_usec") / 1e6;
+    static const char *const keys[] = { "usage_usec", "user_usec", "system_usec",
+                                        "throttled_usec" };
+    double usec[4];
+    read_keys(c, CF_CPU_STAT, keys, usec, 4);
+    r->cpu_seconds = usec[0] / 1e6;
+    r->cpu_user_seconds = usec[1] / 1e6;
+    r->cpu_system_seconds = usec[2] / 1e6;
+    r->throttled_seconds = usec[3] / 1e6;
     ssize_t n = read_cf(c, CF_CPU_MAX);
     r->cpu_limit_cores = n > 0 ? parse_cpu_max(c->buf, (size_t)n) : NAN;
     r->mem_usage_bytes = read_number(c, CF_MEM_USAGE);
@@ -329,8 +344,11 @@ static void read_v2(cgroup_sampler *c, cgroup_reading *r)
 static void read_v1(cgroup_sampler *c, cgroup_reading *r)
 {
     r->cpu_seconds = read_number(c, CF_CPUACCT_USAGE) / 1e9;
-    r->cpu_user_seconds = read_key(c, CF_CPUACCT_STAT, "user") / (double)c->ticks;
-    r->cpu_system_seconds = read_key(c, CF_CPUACCT_STAT, "system") / (double)c->ticks;
+    static const char *const keys[] = { "user", "system" };
+    double ticks[2];
+    read_keys(c, CF_CPUACCT_STAT, keys, ticks, 2);
+    r->cpu_user_seconds = ticks[0] / (double)c->ticks;
+    r->cpu_system_seconds = ticks[1] / (double)c->ticks;
     r->throttled_seconds = read_key(c, CF_CPU_STAT, "throttled_time") / 1e9;
     double quota = read_number(c, CF_CFS_QUOTA), period = read_number(c, CF_CFS_PERIOD);
     r->cpu_limit_cores = quota > 0 && period > 0 ? quota / period : NAN;

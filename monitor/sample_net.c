@@ -40,6 +40,8 @@ struct net_sampler {
     net_totals last;
     int have_last;
     double last_mono;
+    double last_snmp_mono;
+    int have_snmp;
     int loopback[4];          /* ifindexes of loopback links (lo is 1 in every netns) */
     size_t n_loopback;
     int use_stats;            /* RTM_GETSTATS works (Linux >= 4.7) */
@@ -292,7 +294,7 @@ int parse_snmp_retrans(const char *buf, size_t len, uint64_t *out)
     return -1;
 }
 
-void net_sampler_sample(net_sampler *n, double now, series_row *row)
+void net_sampler_sample(net_sampler *n, double now, int force, series_row *row)
 {
     sample_ctx ctx = { .row = row };
     double dt = now - n->last_mono;
@@ -312,7 +314,10 @@ void net_sampler_sample(net_sampler *n, double now, series_row *row)
         n->have_last = 1;
         n->last_mono = now;
     }
-    if (n->snmp_fd >= 0) {
+    int snmp_due = force || !n->have_snmp || now - n->last_snmp_mono >= NET_SNMP_PERIOD;
+    if (n->snmp_fd >= 0 && snmp_due) {
+        n->last_snmp_mono = now;
+        n->have_snmp = 1;
         ssize_t got = pread(n->snmp_fd, n->buf, sizeof n->buf - 1, 0);
         uint64_t v;
         if (got > 0 && parse_snmp_retrans(n->buf, (size_t)got, &v) == 0)

@@ -23,8 +23,12 @@ typedef struct net_sampler net_sampler;
  * when rtnetlink is unusable (the net_* columns then stay empty). */
 int  net_sampler_open(const char *proc_root, series_layout *layout, net_sampler **out);
 void net_sampler_close(net_sampler *n);
-/* now: monotonic seconds; rates are against this sampler's previous call. */
-void net_sampler_sample(net_sampler *n, double now, series_row *row);
+/* now: monotonic seconds; rates are against this sampler's previous call. The TCP
+ * retransmit counter is read at most every NET_SNMP_PERIOD seconds (empty in between)
+ * unless force is set: /proc/net/snmp is the costliest file of a sample, as the kernel
+ * formats every protocol's counters to produce it. */
+#define NET_SNMP_PERIOD 5.0
+void net_sampler_sample(net_sampler *n, double now, int force, series_row *row);
 /* Totals (without loopback) of the last sample. */
 void net_sampler_totals(const net_sampler *n, uint64_t *rx_bytes, uint64_t *tx_bytes);
 

@@ -82,6 +82,25 @@ static void note_peaks(sampler *s, const proc_tree_totals *t, const cgroup_readi
         s->oom_kills = cg->oom_kills;
 }
 
+/* The newest kept tree reading at least RATE_MIN_WINDOW before NOW, or NULL. */
+static const rate_base *rate_base_for(const sampler *s, double now)
+{
+    for (size_t k = 1; k <= s->history_n; k++) {
+        const rate_base *b = &s->history[(s->history_next + RATE_HISTORY - k) % RATE_HISTORY];
+        if (now - b->mono >= RATE_MIN_WINDOW - 1e-9)
+            return b;
+    }
+    return NULL;
+}
+
+static void rate_base_push(sampler *s, double now, const proc_tree_totals *t)
+{
+    s->history[s->history_next] = (rate_base){ .mono = now, .tree = *t };
+    s->history_next = (s->history_next + 1) % RATE_HISTORY;
+    if (s->history_n < RATE_HISTORY)
+        s->history_n++;
+}
+
 const series_row *sampler_take(sampler *s, int force_full)
 {
     series_row *row = &s->row;
@@ -100,14 +119,17 @@ const series_row *sampler_take(sampler *s, int force_full)
     else
         cgroup_reading_unknown(&cg);
     note_peaks(s, &t, &cg);
-    if (tree_ok)
-        proc_tree_fill_row(&t, s->have_prev ? &s->tree_prev : NULL, dt, s->tree_rss_peak, row);
+    if (tree_ok) {
+        const rate_base *base = rate_base_for(s, now);
+        proc_tree_fill_row(&t, base ? &base->tree : NULL, base ? now - base->mono : 0,
+                           s->tree_rss_peak, row);
+    }
     cgroup_fill_row(&cg, s->have_prev ? &s->cg_prev : NULL, dt,
                     full && s->have_full ? &s->cg_prev_full : NULL, now - s->last_full_mono, row);
     if (full && s->host)
         host_sampler_sample(s->host, row);
     if (full && s->net) {
-        net_sampler_sample(s->net, now, row);
+        net_sampler_sample(s->net, now, force_full, row);
         if (!s->have_net_start) {
             net_sampler_totals(s->net, &s->net_rx_start, &s->net_tx_start);
             s->have_net_start = 1;
@@ -117,8 +139,10 @@ const series_row *sampler_take(sampler *s, int force_full)
         gpu_sampler_pump(s->gpu);
         gpu_sampler_fill(s->gpu, row);
     }
-    if (tree_ok)
+    if (tree_ok) {
         s->tree_prev = t;
+        rate_base_push(s, now, &t);
+    }
     s->cg_prev = cg;
     if (full) {
         s->cg_prev_full = cg;

@@ -15,6 +15,18 @@
 #include "monitor/sample_proc.h"
 #include "monitor/series.h"
 
+/* The tree's CPU counters (/proc/PID/stat) move in clock ticks of 10 ms per process, so
+ * a rate over a few milliseconds (the final row, a moment after the previous one; or a
+ * 10 ms interval) could show many cores where one is busy. Its rates are taken over the
+ * span back to the newest kept sample at least this old. */
+#define RATE_MIN_WINDOW 0.1
+#define RATE_HISTORY 16     /* > RATE_MIN_WINDOW / the minimum interval of 10 ms */
+
+typedef struct rate_base {
+    double mono;
+    proc_tree_totals tree;
+} rate_base;
+
 typedef struct sampler {
     proc_tree *tree;
     struct cgroup_sampler *cgroup;
@@ -27,6 +39,8 @@ typedef struct sampler {
     double last_mono;
     int have_prev;
     proc_tree_totals tree_prev;
+    rate_base history[RATE_HISTORY]; /* ring of recent tree readings, for its rates */
+    size_t history_n, history_next;
     cgroup_reading cg_prev, cg_prev_full;
     double last_full_mono;
     int have_full;
@@ -46,7 +60,8 @@ int  sampler_open(sampler *s, pid_t root, double interval);
 void sampler_close(sampler *s);
 /* Starts the elapsed clock (when the workload starts). */
 void sampler_start(sampler *s, double start_mono);
-/* Takes one sample into s->row (and returns it). Below a 100 ms interval only the tree,
+/* Takes one sample into s->row (and returns it). Tree rates (CPU %, disk B/s) span at
+ * least RATE_MIN_WINDOW and are empty when no kept sample is that old. Below a 100 ms interval only the tree,
  * cgroup CPU and memory usage and the GPUs are read every time; the host, network and
  * the rest of the cgroup every ~100 ms (those columns are empty in between), which keeps
  * a 10 ms sampler cheap. force_full: read everything (first and last rows). */

@@ -111,3 +111,23 @@ assert rx >= 20_000_000 and tx >= 20_000_000
 tot = [int(r["net_rx_bytes"]) for r in rows]
 assert all(b >= a for a, b in zip(tot, tot[1:]))
 PY
+
+# --- no false CPU spikes: one busy loop sampled every 10 ms ------------------------------
+# Tree CPU comes in 10 ms clock ticks per process, and the final row lands a moment after
+# the previous one: rates over such short spans once showed several cores for one loop.
+M --interval 0.01 --workdir "$TMP/spike" --cmd timeout 1 sh -c 'while :; do :; done'
+expect_eq "one-core loop ends by timeout" "$?" 124
+check "no row shows more tree CPU than the machine has cores" python3 - "$TMP/spike" "$(nproc)" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1] + "/timeseries.csv")))
+ncpu = int(sys.argv[2])
+vals = [(float(r["tree_cpu_percent"]), r["elapsed_seconds"]) for r in rows if r["tree_cpu_percent"]]
+assert len(vals) >= 0.5 * len(rows), "tree_cpu_percent mostly empty"
+worst = max(vals)
+print("rows %d, highest tree_cpu_percent %.0f at %s s, final %s" %
+      (len(rows), worst[0], worst[1], rows[-1]["tree_cpu_percent"]))
+# one loop uses at most one core (a 0.1 s rate window is off by a tick, 10%, at most),
+# and never more than the machine has
+assert worst[0] <= min(ncpu * 100, 100) + 25, worst
+assert rows[-1]["tree_cpu_percent"] != "", "final row lacks its rate"
+PY
