@@ -43,7 +43,8 @@ char *batch_point_url(const job *j);
  * argc elements: the argc of its job definition's Ref:: placeholders. */
 size_t batch_mnp_command_length(const config *cfg, size_t argc);
 
-/* API calls this backend made, for `make bench` and the tests. */
+/* API calls this backend made, for `make bench` and the tests (register_calls counts job
+ * definitions looked up and, when missing, registered: once per definition per run). */
 typedef struct batch_backend_stats {
     size_t submit_calls, describe_calls, register_calls, list_calls, terminate_calls;
 } batch_backend_stats;

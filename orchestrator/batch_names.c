@@ -65,6 +65,12 @@ static void experiment_part(const config *cfg, char out[BATCH_NAME_MAX])
 {
     batch_sanitize_name(cfg->experiment ? cfg->experiment : "experiment", 80, out,
                         BATCH_NAME_MAX);
+    /* Batch job names start with a letter or digit. */
+    char c = out[0];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+        memmove(out + 1, out, strlen(out) + 1);
+        out[0] = 'e';
+    }
 }
 
 void batch_job_name(const config *cfg, long long first_id, int count, char out[BATCH_NAME_MAX])

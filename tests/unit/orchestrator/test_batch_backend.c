@@ -72,6 +72,11 @@ TEST(job_names_round_trip)
     CHECK_INT(batch_job_name_parse(&c, "primes-demo_j7_n1", &first, &count), -1);
     CHECK_INT(batch_job_name_parse(&c, "primes-demo_j7_n", &first, &count), -1);
     CHECK_INT(batch_job_name_parse(&c, NULL, &first, &count), -1);
+    /* job names start with a letter or digit */
+    c.experiment = ".hidden";
+    batch_job_name(&c, 5, 1, out);
+    CHECK_STR(out, "e-hidden_j5");
+    CHECK_INT(batch_job_name_parse(&c, out, &first, &count), 0);
     /* a long experiment name still makes a valid (<= 128) job name */
     char longexp[300];
     memset(longexp, 'x', sizeof longexp - 1);
