@@ -487,6 +487,10 @@ int search_gp_fit(search_gp *gp, const search_gp_fit_options *opt, char *err, si
     gp->noise_floor = opt && opt->noise_floor > 0 ? opt->noise_floor : 1e-6;
     int max_iter = opt && opt->max_iterations > 0 ? opt->max_iterations : 60;
     int restarts = opt ? opt->restarts : 1;
+    /* A warm start is usually next to the optimum already: one fresh start is enough to
+     * notice when the data has moved it elsewhere, and halves the time of large fits. */
+    if (opt && opt->warm_theta && restarts > 1)
+        restarts = 1;
     double *best = malloc(P * sizeof *best), *cand = malloc(P * sizeof *cand);
     double *screen = malloc(P * sizeof *screen);
     if (!best || !cand || !screen) {

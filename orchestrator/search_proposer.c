@@ -17,7 +17,10 @@
 #define POOL_SMALL 512
 #define POOL_LARGE 256
 #define LOCAL_STARTS 4
-#define LOCAL_MAX_EVALS 1500
+/* Model evaluations per local search: plenty in few dimensions, bounded in many (each
+ * evaluation costs O(n^2) with n observations). */
+#define LOCAL_EVAL_BUDGET 6000
+#define LOCAL_MIN_EVALS 300
 /* Pattern search steps (unit coordinates): from STEP_START halving down to STEP_MIN. */
 #define STEP_START 0.125
 #define STEP_MIN 1e-6
@@ -449,7 +452,10 @@ static double local_search(local_ctx *l, double *u, double f)
 {
     size_t D = l->c->s->D;
     double step = STEP_START;
-    while (step >= STEP_MIN && l->evals < LOCAL_MAX_EVALS) {
+    int max_evals = (int)(LOCAL_EVAL_BUDGET / D);
+    if (max_evals < LOCAL_MIN_EVALS)
+        max_evals = LOCAL_MIN_EVALS;
+    while (step >= STEP_MIN && l->evals < max_evals) {
         int improved = 0;
         for (size_t d = 0; d < D; d++)
             improved |= improve_dim(l, u, d, step, &f);

@@ -7,10 +7,11 @@
 #include "orchestrator/search.h"
 #include "tests/unit/unit.h"
 
-static double mono(void)
+/* CPU time: the CI machine runs other tests beside this one. */
+static double cpu_seconds(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -423,10 +424,10 @@ TEST(fit_and_q8_with_200_observations_is_fast)
         search_observation ob = { x + i * 6, v, 0, 0, 0, NAN };
         search_observe(s, &ob, err, sizeof err);
     }
-    double t0 = mono();
+    double t0 = cpu_seconds();
     CHECK(search_ask(s, NULL, 0, 8, x, &n, err, sizeof err) == 0);
-    double dt = mono() - t0;
-    printf("  200 observations, 6 dims, q=8: %.3f s\n", dt);
+    double dt = cpu_seconds() - t0;
+    printf("  200 observations, 6 dims, q=8: %.3f CPU s\n", dt);
     CHECK_INT(n, 8);
     CHECK(dt < 20);
     free(x);
