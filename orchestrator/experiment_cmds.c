@@ -240,58 +240,46 @@ static int keep_config_copy(const config *cfg, const char *outdir, char **text)
 enum { OPEN_EXISTING = 0, OPEN_CREATE = 1 };
 enum { NO_LOCK = -1 };
 
-static int session_open(const cli *o, int mode, int with_backend, int lock, session *s)
+/* s->output_dir: the config's (or --output's) directory, made absolute; created for run. */
+static int resolve_output_dir(session *s, int mode)
 {
-    char err[1024];
-    memset(s, 0, sizeof *s);
-    s->lock_fd = -1;
-    if (config_load(o->config_path, &s->cfg, err, sizeof err) != 0) {
-        log_error("%s", err);
-        return -1;
-    }
-    if (apply_overrides(o, &s->cfg) != 0)
-        goto fail;
     char *out = s->cfg.output_dir ? strdup(s->cfg.output_dir) : NULL;
     if (!out && asprintf(&out, "results/%s", s->cfg.experiment) < 0)
         out = NULL;
     if (!out)
-        goto fail;
+        return -1;
     if (mode == OPEN_CREATE && mkdir_p(out) != 0) {
         log_error("%s: %s", out, strerror(errno));
         free(out);
-        goto fail;
+        return -1;
     }
     s->output_dir = realpath(out, NULL);
-    if (!s->output_dir) {
+    if (!s->output_dir)
         log_error("%s: %s%s", out, strerror(errno),
                   mode == OPEN_EXISTING ? " (has this experiment been run?)" : "");
-        free(out);
-        goto fail;
-    }
     free(out);
-    if (lock != NO_LOCK &&
-        experiment_lock(s->output_dir, (lock_mode)lock, &s->lock_fd, &s->busy_owner, err,
-                        sizeof err) != 0) {
-        log_error("%s", err);
-        goto fail;
-    }
+    if (!s->output_dir)
+        return -1;
     /* Backends place work files under the output directory. */
     free(s->cfg.output_dir);
-    if (!(s->cfg.output_dir = strdup(s->output_dir)))
-        goto fail;
+    return (s->cfg.output_dir = strdup(s->output_dir)) ? 0 : -1;
+}
+
+/* OUTPUT/state.db and the experiment's row in it (created by run, found by the others). */
+static int open_journal(session *s, int mode)
+{
+    char err[1024] = "";
     char *db = path_join(s->output_dir, "state.db");
-    if (mode == OPEN_EXISTING && db && !file_exists(db)) {
+    if (!db)
+        return -1;
+    if (mode == OPEN_EXISTING && !file_exists(db)) {
         log_error("%s: no state database (has this experiment been run?)", db);
         free(db);
-        goto fail;
+        return -1;
     }
-    int rc = db ? journal_open(db, &s->jn, err, sizeof err) : -1;
+    int rc = journal_open(db, &s->jn, err, sizeof err);
     free(db);
-    if (rc != 0) {
-        log_error("%s", err);
-        goto fail;
-    }
-    if (mode == OPEN_CREATE) {
+    if (rc == 0 && mode == OPEN_CREATE) {
         char *text = NULL;
         rc = keep_config_copy(&s->cfg, s->output_dir, &text);
         if (rc == 0)
@@ -299,37 +287,58 @@ static int session_open(const cli *o, int mode, int with_backend, int lock, sess
                                     config_backend_name(s->cfg.backend), &s->exp_id, err,
                                     sizeof err);
         free(text);
-    } else {
+    } else if (rc == 0) {
         rc = journal_experiment_find(s->jn, s->cfg.experiment, &s->exp_id, err, sizeof err);
     }
-    if (rc != 0) {
-        if (err[0])
-            log_error("%s", err);
-        goto fail;
-    }
-    if (with_backend) {
-        if (s->cfg.backend == CONFIG_BACKEND_LOCAL &&
-            s->cfg.local.engine == LOCAL_ENGINE_PROCESS) {
-            char *mon = find_monitor(o, &s->cfg);
-            if (!mon) {
-                log_error("monitor_system not found: build it (make), or give --monitor PATH "
-                          "or MONITOR_SYSTEM");
-                goto fail;
-            }
-            free(s->cfg.local.monitor_path);
-            s->cfg.local.monitor_path = mon;
+    if (rc != 0 && err[0])
+        log_error("%s", err);
+    return rc;
+}
+
+/* The config's backend, with the monitor found first for local process jobs. */
+static int attach_backend(const cli *o, session *s)
+{
+    char err[1024] = "";
+    if (s->cfg.backend == CONFIG_BACKEND_LOCAL && s->cfg.local.engine == LOCAL_ENGINE_PROCESS) {
+        char *mon = find_monitor(o, &s->cfg);
+        if (!mon) {
+            log_error("monitor_system not found: build it (make), or give --monitor PATH or "
+                      "MONITOR_SYSTEM");
+            return -1;
         }
-        s->be = s->cfg.backend == CONFIG_BACKEND_BATCH ? backend_batch_new(&s->cfg, err, sizeof err)
-                                                       : backend_local_new(&s->cfg, err, sizeof err);
-        if (!s->be) {
-            log_error("%s", err);
-            goto fail;
-        }
+        free(s->cfg.local.monitor_path);
+        s->cfg.local.monitor_path = mon;
     }
-    return 0;
-fail:
-    session_close(s);
-    return -1;
+    s->be = s->cfg.backend == CONFIG_BACKEND_BATCH ? backend_batch_new(&s->cfg, err, sizeof err)
+                                                   : backend_local_new(&s->cfg, err, sizeof err);
+    if (!s->be)
+        log_error("%s", err);
+    return s->be ? 0 : -1;
+}
+
+static int session_open(const cli *o, int mode, int with_backend, int lock, session *s)
+{
+    char err[1024] = "";
+    memset(s, 0, sizeof *s);
+    s->lock_fd = -1;
+    if (config_load(o->config_path, &s->cfg, err, sizeof err) != 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    int rc = apply_overrides(o, &s->cfg) == 0 && resolve_output_dir(s, mode) == 0 ? 0 : -1;
+    if (rc == 0 && lock != NO_LOCK &&
+        experiment_lock(s->output_dir, (lock_mode)lock, &s->lock_fd, &s->busy_owner, err,
+                        sizeof err) != 0) {
+        log_error("%s", err);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = open_journal(s, mode);
+    if (rc == 0 && with_backend)
+        rc = attach_backend(o, s);
+    if (rc != 0)
+        session_close(s);
+    return rc;
 }
 
 static run_options options_for(session *s, const cli *o, volatile sig_atomic_t *stop)
