@@ -173,6 +173,10 @@ static void reap_all(run_state *st)
             gpu_sampler_helper_exited(st->smp.gpu);
             continue;
         }
+        if (st->sampler_open && pid == neuron_sampler_pid(st->smp.neuron)) {
+            neuron_sampler_helper_exited(st->smp.neuron);
+            continue;
+        }
         if (st->sampler_open)
             proc_tree_add_reaped(st->smp.tree, &ru, have_io ? &io : NULL);
         if (pid == st->child) {
@@ -233,11 +237,11 @@ static void drain_signals(run_state *st)
     }
 }
 
-/* Waits up to `seconds` for a signal, workload output or GPU figures, and handles what
- * came. */
+/* Waits up to `seconds` for a signal, workload output or GPU/Neuron figures, and
+ * handles what came. */
 static void wait_events(run_state *st, double seconds)
 {
-    struct pollfd fds[4];
+    struct pollfd fds[5];
     int n = 0;
     fds[n++] = (struct pollfd){ .fd = st->sigfd, .events = POLLIN };
     int fd_out = st->tee_out ? output_tee_fd(st->tee_out) : -1;
@@ -246,6 +250,8 @@ static void wait_events(run_state *st, double seconds)
     fds[n++] = (struct pollfd){ .fd = fd_out, .events = POLLIN };
     fds[n++] = (struct pollfd){ .fd = fd_err, .events = POLLIN };
     fds[n++] = (struct pollfd){ .fd = fd_gpu, .events = POLLIN };
+    int fd_neuron = st->sampler_open ? neuron_sampler_fd(st->smp.neuron) : -1;
+    fds[n++] = (struct pollfd){ .fd = fd_neuron, .events = POLLIN };
     if (seconds < 0)
         seconds = 0;
     struct timespec ts = { (time_t)seconds, (long)((seconds - floor(seconds)) * 1e9) };
@@ -260,6 +266,8 @@ static void wait_events(run_state *st, double seconds)
         output_tee_pump(st->tee_err);
     if (fd_gpu >= 0 && fds[3].revents)
         gpu_sampler_pump(st->smp.gpu);
+    if (fd_neuron >= 0 && fds[4].revents)
+        neuron_sampler_pump(st->smp.neuron);
 }
 
 /* ---- sampling and publishing -------------------------------------------------------- */

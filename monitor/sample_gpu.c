@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "monitor/helper_proc.h"
+
 #define MAX_GPUS 64
 
 struct gpu_sampler {
@@ -21,27 +23,6 @@ struct gpu_sampler {
     char buf[8192];
     size_t buf_len;
 };
-
-/* Whether PROG is an executable file in a PATH directory; the full path into out. */
-static int find_in_path(const char *prog, char *out, size_t outlen)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    while (*path) {
-        const char *colon = strchr(path, ':');
-        size_t n = colon ? (size_t)(colon - path) : strlen(path);
-        if (n > 0 && n + strlen(prog) + 2 < outlen) {
-            snprintf(out, outlen, "%.*s/%s", (int)n, path, prog);
-            if (access(out, X_OK) == 0)
-                return 0;
-        }
-        path += n;
-        if (*path == ':')
-            path++;
-    }
-    return -1;
-}
 
 /* One field of a CSV line as a number: "[N/A]", "[Not Supported]" and blanks are NAN. */
 static double field_number(const char *s, const char *end)
@@ -129,42 +110,20 @@ static int count_gpus(const char *tool)
 
 static pid_t start_helper(const char *tool, double interval, int *fd)
 {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return -1;
     char lms[32];
     long ms = (long)(interval * 1000.0);
     snprintf(lms, sizeof lms, "%ld", ms < 100 ? 100 : ms); /* nvidia-smi's own floor */
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(p[0]);
-        close(p[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        dup2(p[1], STDOUT_FILENO);
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0)
-            dup2(devnull, STDERR_FILENO);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execl(tool, "nvidia-smi",
-              "--query-gpu=index,utilization.gpu,memory.used,memory.total,power.draw",
-              "--format=csv,noheader,nounits", "-lms", lms, (char *)NULL);
-        _exit(127);
-    }
-    close(p[1]);
-    fcntl(p[0], F_SETFL, O_NONBLOCK);
-    *fd = p[0];
-    return pid;
+    char *const argv[] = { "nvidia-smi",
+                           "--query-gpu=index,utilization.gpu,memory.used,memory.total,power.draw",
+                           "--format=csv,noheader,nounits", "-lms", lms, NULL };
+    return helper_start(tool, argv, -1, fd);
 }
 
 int gpu_sampler_open(double interval, series_layout *layout, gpu_sampler **out)
 {
     *out = NULL;
     char tool[512];
-    if (find_in_path("nvidia-smi", tool, sizeof tool) < 0)
+    if (helper_find("nvidia-smi", tool, sizeof tool) < 0)
         return 0;
     int n = count_gpus(tool);
     if (n <= 0)

@@ -46,6 +46,10 @@ int sampler_open(sampler *s, pid_t root, double interval)
         s->gpu = NULL;
     if (s->gpu && gpu_sampler_pid(s->gpu) > 0)
         proc_tree_exclude(s->tree, gpu_sampler_pid(s->gpu));
+    if (neuron_sampler_open(interval, &s->neuron) < 0)
+        s->neuron = NULL;
+    if (s->neuron && neuron_sampler_pid(s->neuron) > 0)
+        proc_tree_exclude(s->tree, neuron_sampler_pid(s->neuron));
     if (series_row_init(&s->row, &s->layout) < 0) {
         sampler_close(s);
         return -1;
@@ -60,6 +64,7 @@ void sampler_close(sampler *s)
     host_sampler_close(s->host);
     net_sampler_close(s->net);
     gpu_sampler_close(s->gpu);
+    neuron_sampler_close(s->neuron);
     series_row_free(&s->row);
     series_layout_free(&s->layout);
     memset(s, 0, sizeof *s);
@@ -138,6 +143,10 @@ const series_row *sampler_take(sampler *s, int force_full)
     if (s->gpu) {
         gpu_sampler_pump(s->gpu);
         gpu_sampler_fill(s->gpu, row);
+    }
+    if (s->neuron) {
+        neuron_sampler_pump(s->neuron);
+        neuron_sampler_fill(s->neuron, row);
     }
     if (tree_ok) {
         s->tree_prev = t;

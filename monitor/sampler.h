@@ -12,6 +12,7 @@
 
 #include "monitor/sample_cgroup.h"
 #include "monitor/sample_gpu.h"
+#include "monitor/sample_neuron.h"
 #include "monitor/sample_proc.h"
 #include "monitor/series.h"
 
@@ -33,6 +34,7 @@ typedef struct sampler {
     struct host_sampler *host;
     struct net_sampler *net;
     gpu_sampler *gpu;
+    neuron_sampler *neuron;
     series_layout layout;
     series_row row;
     double start_mono;            /* elapsed_seconds counts from here */

@@ -65,6 +65,11 @@ const series_col_def series_cols[COL_FIXED_COUNT] = {
     [COL_GPU_MEM_USED_BYTES] = { "gpu_memory_used_bytes", 0 },
     [COL_GPU_MEM_TOTAL_BYTES] = { "gpu_memory_total_bytes", 0 },
     [COL_GPU_POWER_WATTS] = { "gpu_power_watts", 1 },
+    [COL_NEURON_DEVICE_COUNT] = { "neuron_device_count", 0 },
+    [COL_NEURONCORE_IN_USE] = { "neuroncore_in_use_count", 0 },
+    [COL_NEURONCORE_UTIL_PERCENT] = { "neuroncore_utilization_percent", 1 },
+    [COL_NEURON_DEVICE_MEM_USED_BYTES] = { "neuron_device_memory_used_bytes", 0 },
+    [COL_NEURON_HOST_MEM_USED_BYTES] = { "neuron_host_memory_used_bytes", 0 },
 };
 
 int series_layout_add(series_layout *l, const char *name, int decimals)

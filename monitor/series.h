@@ -71,6 +71,12 @@ enum series_col {
     COL_GPU_MEM_USED_BYTES,
     COL_GPU_MEM_TOTAL_BYTES,
     COL_GPU_POWER_WATTS,
+    /* AWS Neuron (Inferentia/Trainium), every application neuron-monitor sees */
+    COL_NEURON_DEVICE_COUNT,
+    COL_NEURONCORE_IN_USE,
+    COL_NEURONCORE_UTIL_PERCENT,
+    COL_NEURON_DEVICE_MEM_USED_BYTES,
+    COL_NEURON_HOST_MEM_USED_BYTES,
     COL_FIXED_COUNT
 };
 
