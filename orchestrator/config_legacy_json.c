@@ -520,6 +520,13 @@ static int l_search_keys(jctx *j, json_t *root)
         s->iterations = 1;   /* the old tool ran its grid as one round of parallel_samples */
     if ((v = json_object_get(root, "optimization_metric")) && l_metric(j, "optimization_metric", v))
         return -1;
+    /* The older tool tuned on the first of ec2_types only. */
+    for (size_t i = 1; i < j->c->n_instance_types; i++) {
+        free(j->c->instance_types[i]);
+        j->c->instance_types[i] = NULL;
+    }
+    if (j->c->n_instance_types > 1)
+        j->c->n_instance_types = 1;
     if ((v = json_object_get(root, "optimization_node_count"))) {
         if (l_range_pair(j, "optimization_node_count", v, &j->c->nodes_min, &j->c->nodes_max))
             return -1;

@@ -82,7 +82,8 @@ TEST(optimization_example)
 
 TEST(method_and_metric_mapping)
 {
-    const char *gp = "{\"s3_bucket_name\":\"b\",\"container_arn\":\"i\",\"ec2_types\":[\"c5.large\"],"
+    const char *gp = "{\"s3_bucket_name\":\"b\",\"container_arn\":\"i\","
+                     "\"ec2_types\":[\"c5.large\",\"m5.large\"],"
                      "\"run_cmd\":\"m --cmd x ARGS\",\"optimization_iterations\":3,"
                      "\"optimization_metric\":\"peak_RAM\",\"optimization_node_count\":[1,4],"
                      "\"optimization_arg1\":[\"a\",\"b\"],\"optimization_arg1_type\":\"categorical\"}";
@@ -90,6 +91,8 @@ TEST(method_and_metric_mapping)
     config_init(&c);
     CHECK_INT(config_parse_legacy_json("g.json", gp, strlen(gp), &c, err, sizeof err), 0);
     CHECK_INT(c.search.method, SEARCH_BAYES);   /* default "gp" */
+    CHECK_INT(c.n_instance_types, 1);            /* the older tool tuned on the first type */
+    CHECK_STR(c.instance_types[0], "c5.large");
     CHECK_INT(c.search.iterations, 3);
     CHECK_STR(c.search.metric, "peak_memory_bytes");
     CHECK_INT(c.search.tune_nodes, 1);
