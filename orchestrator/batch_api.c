@@ -455,6 +455,17 @@ static int fill_job_info(const json_t *j, batch_job_info *ji)
     json_t *index = json_object_get(ap, "index");
     if (json_is_integer(size))
         ji->array_size = (int)json_integer_value(size);
+    const json_t *summary = json_object_get(ap, "statusSummary");
+    if (json_is_object(summary)) {
+        const char *key;
+        json_t *count;
+        ji->has_summary = 1;
+        json_object_foreach((json_t *)summary, key, count) {
+            batch_job_status st = batch_status_parse(key);
+            if (st != BATCH_STATUS_UNKNOWN && json_is_integer(count))
+                ji->summary[st] = (int)json_integer_value(count);
+        }
+    }
     if (json_is_integer(index))
         ji->array_index = (int)json_integer_value(index);
     return 0;

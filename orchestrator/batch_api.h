@@ -108,6 +108,8 @@ typedef struct batch_job_info {
     double created_at, started_at, stopped_at;  /* epoch seconds; 0 when absent */
     char *log_stream_name;         /* container.logStreamName or the last attempt's; NULL */
     int array_size;                /* a parent array job: arrayProperties.size; else 0 */
+    int has_summary;               /* a parent: arrayProperties.statusSummary was given */
+    int summary[BATCH_STATUS_UNKNOWN];  /* a parent: children per status */
     int array_index;               /* a child: arrayProperties.index; else -1 */
     int n_attempts;
 } batch_job_info;

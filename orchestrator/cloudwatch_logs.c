@@ -45,8 +45,9 @@ int cwl_parse_log_events(const char *body, strbuf *out, size_t *n_events)
         if (!msg)
             continue;
         char when[32] = "-";
-        if (json_is_number(ts))
-            format_rfc3339_ms(json_number_value(ts) / 1000.0, when, sizeof when);
+        double secs = json_is_number(ts) ? json_number_value(ts) / 1000.0 : -1;
+        if (secs >= 0 && secs < 253402300800.0)   /* up to 9999-12-31: a time_t and a tm */
+            format_rfc3339_ms(secs, when, sizeof when);
         size_t len = strlen(msg);
         /* One event per line: the service keeps a trailing newline when the writer sent one. */
         while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))

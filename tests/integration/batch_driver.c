@@ -9,6 +9,8 @@
  *   batch_driver wait CFG JOBS SECONDS poll until every job is final; print
  *                                      "ID STATE EXIT BACKEND_ID" lines
  *   batch_driver running CFG JOBS SECONDS   poll until every job runs
+ *   batch_driver poll2 CFG JOBS        two polls 1.2 s apart; print each one's DescribeJobs
+ *                                      calls (the second shows the steady-state cost)
  *   batch_driver kill CFG JOBS         cancel every job
  *   batch_driver log CFG JOBS ID PATH  save job ID's log stream to PATH
  *   batch_driver recover CFG JOBS ID   find job ID by its name; print its backend id
@@ -251,6 +253,27 @@ out:
     return rc;
 }
 
+static int poll_twice(backend *b, job_set *s, char *err, size_t errlen)
+{
+    job **ptrs = calloc(s->n + 1, sizeof *ptrs);
+    backend_status *st = calloc(s->n + 1, sizeof *st);
+    for (size_t i = 0; i < s->n; i++)
+        ptrs[i] = &s->v[i];
+    int rc = 0;
+    for (int k = 0; k < 2 && rc == 0; k++) {
+        batch_backend_stats before, after;
+        backend_batch_stats(b, &before);
+        rc = b->ops->poll(b, ptrs, s->n, st, err, errlen);
+        backend_batch_stats(b, &after);
+        printf("poll %d of %zu jobs: %zu DescribeJobs calls\n", k + 1, s->n,
+               after.describe_calls - before.describe_calls);
+        sleep_seconds(1.2);   /* past the back-off after a poll that saw changes */
+    }
+    free(ptrs);
+    free(st);
+    return rc;
+}
+
 static job *find_job(job_set *s, long long id)
 {
     for (size_t i = 0; i < s->n; i++)
@@ -276,6 +299,8 @@ static int run(backend *b, const config *cfg, int argc, char **argv, char *err, 
         rc = poll_until(b, &s, atof(argv[4]), 1, err, errlen);
     } else if (strcmp(cmd, "wait-queues") == 0 && argc > 4) {
         rc = poll_queues(cfg, &s, atof(argv[4]), err, errlen);
+    } else if (strcmp(cmd, "poll2") == 0) {
+        rc = poll_twice(b, &s, err, errlen);
     } else if (strcmp(cmd, "kill") == 0) {
         rc = 0;
         for (size_t i = 0; i < s.n && rc == 0; i++)

@@ -159,7 +159,7 @@ TEST(describe_request_and_response)
         "\"container\":{\"exitCode\":3,\"logStreamName\":\"jd/default/abc\"},"
         "\"arrayProperties\":{\"index\":0},\"attempts\":[{},{}]},"
         "{\"jobId\":\"p\",\"status\":\"PENDING\",\"arrayProperties\":{\"size\":2,"
-        "\"statusSummary\":{}},\"attempts\":[]},"
+        "\"statusSummary\":{\"RUNNING\":1,\"SUCCEEDED\":1,\"BOGUS\":5}},\"attempts\":[]},"
         "{\"jobId\":\"m\",\"status\":\"RUNNING\",\"container\":{},"
         "\"attempts\":[{\"container\":{\"exitCode\":137,\"logStreamName\":\"ls\","
         "\"reason\":\"OutOfMemoryError\"}}]}]}";
@@ -181,6 +181,11 @@ TEST(describe_request_and_response)
         CHECK_INT(v[1].status, BATCH_PENDING);
         CHECK_INT(v[1].array_size, 2);
         CHECK_INT(v[1].array_index, -1);
+        CHECK_INT(v[1].has_summary, 1);
+        CHECK_INT(v[1].summary[BATCH_RUNNING], 1);
+        CHECK_INT(v[1].summary[BATCH_SUCCEEDED], 1);
+        CHECK_INT(v[1].summary[BATCH_FAILED], 0);
+        CHECK_INT(v[0].has_summary, 0);
         CHECK_INT(v[1].exit_code, -1);
         CHECK(v[1].log_stream_name == NULL);
         CHECK_INT(v[2].exit_code, 137);
@@ -384,6 +389,10 @@ TEST(log_events)
     CHECK_STR(sb_str(&sb), "2026-11-23T04:30:21.000Z out line\n"
                            "2026-11-23T04:30:21.500Z err\n");
     CHECK_INT(cwl_parse_log_events("{\"nope\":1}", &sb, &n), -1);
+    sb_reset(&sb);
+    CHECK_INT(cwl_parse_log_events("{\"events\":[{\"timestamp\":1e300,\"message\":\"far\"},"
+                                   "{\"timestamp\":-5,\"message\":\"before\"}]}", &sb, &n), 0);
+    CHECK_STR(sb_str(&sb), "- far\n- before\n");
     sb_free(&sb);
     json_t *j = load(cwl_build_get_log_events("/aws/batch/job", "s/default/1", 0, NULL));
     CHECK_STR(str_at(j, "logGroupName"), "/aws/batch/job");
