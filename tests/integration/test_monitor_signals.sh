@@ -116,8 +116,14 @@ wait_state() {  # PID STATE
   for i in $(seq 1 100); do [ "$(state "$1")" = "$2" ] && return 0; sleep 0.05; done
   return 1
 }
+# Linux discards SIGTSTP sent to a process whose process group is orphaned, and this
+# script's group may be (CI starts it detached). A job-control shell, which is where
+# SIGTSTP comes from, gives each job its own group under a parent in the same session:
+# so does `set -m` here.
+set -m
 "$MONITOR" --quiet --interval 0.05 --workdir "$TMP/e" --cmd sh -c "echo \$\$ > '$TMP/e.pid'; exec sleep 30" &
 m=$!; pids+=($m)
+set +m
 check "job-control workload started" wait_file "$TMP/e.pid"
 sleep 0.1
 w=$(cat "$TMP/e.pid")
