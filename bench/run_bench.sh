@@ -52,15 +52,16 @@ for n in "${names[@]}"; do
   echo
   echo "================ $n: $cmd"
   start=$(date +%s)
-  # its own process group, so a time-out takes down the servers it started as well
+  # timeout runs it in a process group of its own and signals the whole group, so a
+  # time-out also takes down the servers the benchmark started
   # shellcheck disable=SC2086
-  timeout --kill-after=10 "$LIMIT" setsid $cmd
+  timeout --kill-after=10 "$LIMIT" $cmd
   rc=$?
   secs=$(( $(date +%s) - start ))
   if [ "$n" = monitor ] && [ $rc -eq 0 ] && [ -x build/static/monitor_system ]; then
     echo
     echo "---- monitor, static binary (build/static/monitor_system, as shipped in images)"
-    timeout --kill-after=10 "$LIMIT" setsid bench/monitor_bench.sh build/static/monitor_system
+    timeout --kill-after=10 "$LIMIT" bench/monitor_bench.sh build/static/monitor_system
     rc=$?
     secs=$(( $(date +%s) - start ))
   fi
