@@ -337,8 +337,6 @@ static int check_backend(config *c, char *err, size_t errlen)
          * or the real one named outright); otherwise their results stay on this machine. */
         log_info("%s: backend local without local.s3_endpoint: results go to the output "
                  "directory, not %s", c->source_path ? c->source_path : "config", c->results_url);
-        free(c->results_url);
-        c->results_url = NULL;
     }
     if (c->local.engine != LOCAL_ENGINE_PROCESS && !c->image)
         return fail(err, errlen, c, "local engine %s needs an image",
@@ -433,4 +431,14 @@ int config_load(const char *path, config *out, char *err, size_t errlen)
     if (rc != 0)
         config_free(out);
     return rc;
+}
+
+const char *config_job_results_url(const config *c)
+{
+    /* The config keeps results_url as written (a --backend override may need it); local
+     * jobs reach an s3:// URL only through a configured endpoint. */
+    if (c->backend == CONFIG_BACKEND_LOCAL && c->results_url &&
+        strncmp(c->results_url, "s3://", 5) == 0 && !c->local.s3_endpoint)
+        return NULL;
+    return c->results_url;
 }

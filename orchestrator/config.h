@@ -216,6 +216,9 @@ int config_parse_legacy_json(const char *name, const char *buf, size_t len, conf
 /* Cross-field checks after parsing (e.g. ARGS given but no parameters, batch without
  * results_url or image). 0 or -1 with "PATH: message". */
 int config_check(config *c, char *err, size_t errlen);
+/* Where jobs put their results: results_url, or NULL for OUTPUT/jobs/ (a local backend
+ * without local.s3_endpoint keeps s3:// results on this machine). Owned by the config. */
+const char *config_job_results_url(const config *c);
 
 /* The parameter named NAME, or NULL. */
 const config_param *config_find_param(const config *c, const char *name);

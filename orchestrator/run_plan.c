@@ -21,8 +21,9 @@ static char *result_url(const run_options *o, const char *type, const char *tag,
 {
     const config *cfg = o->cfg;
     char *base = NULL, *url = NULL;
-    if (cfg->results_url)
-        base = strdup(cfg->results_url);
+    const char *results = config_job_results_url(cfg);
+    if (results)
+        base = strdup(results);
     else
         base = path_join(o->output_dir, "jobs");
     if (!base)

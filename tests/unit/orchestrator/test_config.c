@@ -233,6 +233,22 @@ TEST(cross_field_rules)
               "tune_nodes needs nodes: {min: N, max: M}");
 }
 
+/* A config written for the local backend with an s3:// results_url keeps the URL, so
+ * `--backend batch` (which flips cfg->backend and checks again) can use it, while local
+ * jobs without local.s3_endpoint keep their results on this machine. */
+TEST(backend_override_keeps_results_url)
+{
+    config c;
+    CHECK_INT(parse("command: [x]\nresults_url: s3://bucket/prefix/\nimage: img\n"
+                    "instance_types: [c7i.large]\nlocal: {profiles: {c7i.large: {cpus: 1}}}\n",
+                    &c), 0);
+    CHECK(config_job_results_url(&c) == NULL);
+    c.backend = CONFIG_BACKEND_BATCH;
+    CHECK_INT(config_check(&c, err, sizeof err), 0);
+    CHECK_STR(config_job_results_url(&c), "s3://bucket/prefix/");
+    config_free(&c);
+}
+
 TEST(syntax_error_has_position)
 {
     CHECK_ERR("command: [x\nreplicates: 2\n", "t.yaml:");
@@ -308,5 +324,6 @@ int main(void)
     RUN(units);
     RUN(edit_distance);
     RUN(every_key_documented);
+    RUN(backend_override_keeps_results_url);
     return unit_done();
 }
