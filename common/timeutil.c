@@ -29,6 +29,13 @@ double wall_seconds(void)
 
 void format_rfc3339_ms(double epoch_seconds, char *out, size_t outlen)
 {
+    /* Years 1..9999 only: converting a larger double to time_t is undefined, and RFC 3339
+     * has four-digit years. Outside that, the empty string ("not available"). */
+    if (!(epoch_seconds >= -62135596800.0 && epoch_seconds < 253402300800.0)) {
+        if (outlen)
+            out[0] = '\0';
+        return;
+    }
     time_t secs = (time_t)epoch_seconds;
     int ms = (int)((epoch_seconds - (double)secs) * 1000.0 + 0.5);
     if (ms >= 1000) {

@@ -31,6 +31,10 @@ TEST(rfc3339_round_trip)
     CHECK_NEAR(t, 1700000000.0, 1e-6);
     CHECK_INT(parse_rfc3339("2023-13-14T22:13:20Z", &t), -1);
     CHECK_INT(parse_rfc3339("garbage", &t), -1);
+    format_rfc3339_ms(1e300, buf, sizeof buf);
+    CHECK_STR(buf, "");
+    format_rfc3339_ms(NAN, buf, sizeof buf);
+    CHECK_STR(buf, "");
     format_iso8601_basic(1440938160, buf, sizeof buf);
     CHECK_STR(buf, "20150830T123600Z");
 }
