@@ -19,6 +19,7 @@ int sb_reserve(strbuf *sb, size_t extra)
         return -1;
     sb->buf = p;
     sb->cap = cap;
+    sb->buf[sb->len] = '\0'; /* a buffer that has memory is always a C string */
     return 0;
 }
 

@@ -162,10 +162,6 @@ char *plan_escape_value(const char *v)
             return NULL;
         }
     }
-    if (sb_reserve(&sb, 1)) {
-        sb_free(&sb);
-        return NULL;
-    }
     return sb_detach(&sb);
 }
 

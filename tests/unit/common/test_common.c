@@ -19,6 +19,17 @@ TEST(strbuf_grows_and_formats)
     free(s);
 }
 
+/* Reserving memory on an empty buffer leaves a C string: detaching it right away once
+ * gave an unterminated one (found by fuzz_config_yaml through plan_escape_value("")). */
+TEST(strbuf_reserve_on_empty_is_terminated)
+{
+    strbuf sb = STRBUF_INIT;
+    CHECK_INT(sb_reserve(&sb, 1), 0);
+    char *s = sb_detach(&sb);
+    CHECK_STR(s, "");
+    free(s);
+}
+
 TEST(rfc3339_round_trip)
 {
     char buf[32];
@@ -64,6 +75,7 @@ TEST(atomic_write_and_read_back)
 int main(void)
 {
     RUN(strbuf_grows_and_formats);
+    RUN(strbuf_reserve_on_empty_is_terminated);
     RUN(rfc3339_round_trip);
     RUN(atomic_write_and_read_back);
     return unit_done();
