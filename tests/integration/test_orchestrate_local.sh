@@ -155,3 +155,20 @@ orch report minimal.yaml --output out1 >report.out 2>&1
 expect_eq "report exits 0" "$?" 0
 expect_eq "report rebuilt results.csv" "$(csv_col out1/results.csv state | wc -l)" 8
 check "report.html written" test -s out1/report.html
+
+# --- 6. progress: a live line on a terminal, plain log lines otherwise ----------------------------
+sed 's/experiment: minimal/experiment: progress/' minimal.yaml > progress.yaml
+if command -v script >/dev/null; then
+  # script(1) gives the run a real terminal; the live line is redrawn with carriage returns.
+  timeout 120 script -qec "'$ORCHESTRATE' run progress.yaml --output out7 --monitor '$MONITOR'" \
+    /dev/null > tty.out 2>&1
+  expect_eq "progress: the run on a terminal exits 0" "$?" 0
+  check "progress: the line is redrawn in place" grep -q $'\r8/8 done' tty.out
+  check "progress: it counts states and elapsed time" \
+    grep -qE '8/8 done: 0 planned, 0 submitted, 0 running, 8 succeeded, 0 failed, 0 cancelled \[[0-9]+s' tty.out
+fi
+rm -rf out7
+orch run progress.yaml --output out7 >plain.out 2>plain.err
+expect_eq "progress: the run without a terminal exits 0" "$?" 0
+check "progress: plain log lines without a terminal" grep -q 'info: 8/8 done: .* 8 succeeded' plain.err
+check "progress: no carriage returns without a terminal" sh -c "! grep -q $'\r' plain.err"
