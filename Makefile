@@ -114,7 +114,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 test:
 	$(MAKE) static static-arm64
 	$(MAKE) -j$(NPROC) BUILD=$(BUILD)/san SAN=1 all unit-bins
-	BUILD=$(BUILD)/san tests/run_tests.sh; rc=$$?; tests/fuzz/run_fuzz.sh || rc=1; exit $$rc
+	BUILD=$(BUILD)/san tests/run_tests.sh --fuzz
 
 unit:
 	$(MAKE) BUILD=$(BUILD)/san SAN=1 all unit-bins

@@ -3,16 +3,20 @@
 # "N passed, N failed, N skipped". Each test prints "RESULT passed=P failed=F" (unit.h,
 # tests/integration/lib.sh); a test that dies without it counts as one failure, and an
 # integration script that exits 77 is skipped (it says why).
-#   BUILD=build/san tests/run_tests.sh [--unit-only] [FILTER]
+#   BUILD=build/san tests/run_tests.sh [--unit-only] [--fuzz] [FILTER]
+# --fuzz ends with the short fuzz run (tests/fuzz/run_fuzz.sh), counted one check a target,
+# so this script's closing line stays the last line of `make test`.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export BUILD
 unit_only=0
+with_fuzz=0
 filter=""
 for a in "$@"; do
   case "$a" in
     --unit-only) unit_only=1 ;;
+    --fuzz) with_fuzz=1 ;;
     *) filter=$a ;;
   esac
 done
@@ -66,6 +70,11 @@ if [ "$unit_only" -eq 0 ]; then
     [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
     run_one "$name" bash "$script"
   done
+fi
+
+if [ "$with_fuzz" -eq 1 ]; then
+  run_one "fuzz/targets" tests/fuzz/run_fuzz.sh
+  grep -E '^(ok|FAIL) ' "$logdir/fuzz_targets.log" | sed 's/^/    /'
 fi
 
 echo

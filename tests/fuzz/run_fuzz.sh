@@ -65,4 +65,5 @@ for t in "${targets[@]}"; do
   fi
 done
 echo "fuzz: ${#targets[@]} targets, ${#failed[@]} failed${failed:+: ${failed[*]}}"
+echo "RESULT passed=$(( ${#targets[@]} - ${#failed[@]} )) failed=${#failed[@]}"
 [ ${#failed[@]} -eq 0 ]
