@@ -8,7 +8,7 @@
 #   bookworm-deps-<hash>.tar        the same after install_deps.sh, keyed by that script's
 #                                   hash: a changed install_deps.sh is proven from scratch
 # The chroot uses this machine's Debian mirror and apt settings (what a fresh machine of
-# this farm has). Then `make demo`, the README's first command, runs inside too (FRESH_DEMO=0
+# this farm has). Then tools/demo.sh, the README's first command, runs inside too (FRESH_DEMO=0
 # leaves it out). The README's second command runs in full on the CI machine itself; here
 # its first half (install_deps.sh) is proven and the suite is represented by a unit subset.
 . "$(dirname "$0")/lib.sh"
