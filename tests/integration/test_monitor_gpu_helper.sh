@@ -37,7 +37,7 @@ assert int(last["gpu_count"]) == 2, last["gpu_count"]
 assert float(last["gpu0_memory_total_bytes"]) == 81559 * 1048576
 assert float(last["gpu1_memory_used_bytes"]) == 2048 * 1048576
 assert float(last["gpu_memory_used_bytes"]) == (1024 + 2048) * 1048576
-assert abs(float(last["gpu1_power_watts"]) - 300.25) <= 0.05  # printed to 0.1 W
+assert abs(float(last["gpu1_power_watts"]) - 300.25) < 0.06  # printed to 0.1 W
 assert abs(float(last["gpu0_utilization_percent"]) - 37) < 1e-6
 # the helper is the monitor's, not the workload's: only `sleep` is in the tree
 assert max(int(r["tree_processes"]) for r in rows if r["tree_processes"]) == 1
