@@ -37,6 +37,8 @@ const char experiment_cmds_usage[] =
     "  --poll SECONDS           time between polls (default 0.2 local, 10 batch)\n"
     "  --wait SECONDS           kill: how long to wait for jobs to stop (default 60)\n"
     "  --no-report              run: write the CSVs but not report.html\n"
+    "  --run TYPE/TAG/REP       run, report: the run whose time series the report draws\n"
+    "                           (default: the median-runtime run of the best type)\n"
     "  -q, --quiet / -v, --verbose\n";
 
 typedef struct cli {
@@ -50,6 +52,7 @@ typedef struct cli {
     double poll;
     double wait;
     int no_report;
+    const char *plot_run;   /* --run TYPE/TAG/REPLICATE: the run whose time series is drawn */
 } cli;
 
 static int usage(const char *verb, const char *msg)
@@ -70,7 +73,7 @@ static int parse_number(const char *s, double *out)
 
 static int parse_cli(int argc, char **argv, cli *o)
 {
-    enum { O_BACKEND = 1000, O_SEED, O_MONITOR, O_POLL, O_WAIT, O_NO_REPORT };
+    enum { O_BACKEND = 1000, O_SEED, O_MONITOR, O_POLL, O_WAIT, O_NO_REPORT, O_RUN };
     static const struct option longs[] = {
         {"backend", required_argument, NULL, O_BACKEND},
         {"output", required_argument, NULL, 'o'},
@@ -79,6 +82,7 @@ static int parse_cli(int argc, char **argv, cli *o)
         {"poll", required_argument, NULL, O_POLL},
         {"wait", required_argument, NULL, O_WAIT},
         {"no-report", no_argument, NULL, O_NO_REPORT},
+        {"run", required_argument, NULL, O_RUN},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -122,6 +126,7 @@ static int parse_cli(int argc, char **argv, cli *o)
             o->wait = d;
             break;
         case O_NO_REPORT: o->no_report = 1; break;
+        case O_RUN: o->plot_run = optarg; break;
         case 'h': usage(o->verb, NULL); return 1;
         case ':': return usage(o->verb, "an option is missing its value");
         default: {
@@ -385,7 +390,10 @@ static int write_outputs(session *s, const cli *o, int with_html)
     plan_strings_free(types, n_types);
     if (rc != 0)
         return -1;
-    report_options ropt = {.objective = s->cfg.search.metric, .title = s->cfg.experiment};
+    report_options ropt = {.objective = s->cfg.search.metric,
+                           .title = s->cfg.experiment,
+                           .timeseries_run = o->plot_run,
+                           .stale_price_days = s->cfg.pricing.max_age_days};
     if (with_html && !o->no_report) {
         if (report_write(s->output_dir, &ropt, err, sizeof err) != 0)
             log_warn("report: %s", err);

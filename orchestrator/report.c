@@ -100,7 +100,8 @@ int report_write(const char *output_dir, const report_options *opt, char *err,
     const char *title = opt->title ? opt->title
                       : m.n_runs && m.runs[0].experiment[0] ? m.runs[0].experiment
                                                             : "experiment";
-    report_html_inputs in = { output_dir, title, config_path, config_text, prices_json };
+    report_html_inputs in = { output_dir, title, config_path, config_text, prices_json,
+                              opt->stale_price_days > 0 ? opt->stale_price_days : 30 };
     char *html = path_join(output_dir, "report.html");
     rc = html ? report_html_write(&m, &figs, &in, html, err, errlen) : -1;
     free(html);

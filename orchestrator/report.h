@@ -26,6 +26,8 @@ typedef struct report_options {
     const char *timeseries_run;
     /* Experiment title; NULL: the experiment column of results.csv. */
     const char *title;
+    /* The report flags a price list older than this (pricing.max_age_days); 0: 30. */
+    double stale_price_days;
 } report_options;
 
 /* Writes report.html and figures/ under output_dir. opt may be NULL (defaults).

@@ -14,8 +14,6 @@
 
 #define LOG_TAIL_LINES 25
 #define MAX_FAILURE_LOGS 10
-/* The price book's default maximum age (pricing.max_age_days). */
-#define STALE_PRICE_DAYS 30
 
 static const char *CSS =
     "*{box-sizing:border-box}"
@@ -361,7 +359,8 @@ static void failures(strbuf *sb, const report_model *m, const char *output_dir)
     free(shown);
 }
 
-static void prices(strbuf *sb, const report_model *m, const char *prices_json)
+static void prices(strbuf *sb, const report_model *m, const char *prices_json,
+                   double stale_days)
 {
     sb_puts(sb, "<h2 id=\"prices\">Prices</h2><p>Cost of a run = runtime / 3600 × $/hour "
             "× nodes. Queue and boot time (Batch's startedAt − createdAt) is shown apart "
@@ -407,7 +406,7 @@ static void prices(strbuf *sb, const report_model *m, const char *prices_json)
     const char *fetched = json_string_value(json_object_get(snap, "fetched_at"));
     double fetched_at;
     if (fetched && parse_rfc3339(fetched, &fetched_at) == 0 &&
-        wall_seconds() - fetched_at > STALE_PRICE_DAYS * 86400.0)
+        wall_seconds() - fetched_at > stale_days * 86400.0)
         sb_printf(sb, "<p class=\"note\">The price list these costs use was fetched %.0f days "
                   "ago (%.10s): run <code>orchestrate prices --update</code> and "
                   "<code>orchestrate report</code> for current prices.</p>",
@@ -551,7 +550,7 @@ int report_html_write(const report_model *m, const report_figures *f,
     ranking(&sb, m);
     figures(&sb, f);
     failures(&sb, m, in->output_dir);
-    prices(&sb, m, in->prices_json);
+    prices(&sb, m, in->prices_json, in->stale_price_days);
     results_table(&sb, m);
     summary_table(&sb, in->output_dir);
     config_section(&sb, in);

@@ -16,6 +16,7 @@ typedef struct report_html_inputs {
     const char *config_path;    /* shown with its text; NULL when there is none */
     const char *config_text;
     const char *prices_json;    /* price_book_snapshot's file, or NULL */
+    double stale_price_days;    /* a price list older than this is flagged */
 } report_html_inputs;
 
 int report_html_write(const report_model *m, const report_figures *f,

@@ -160,3 +160,14 @@ PY
 rc=$?
 sed 's/^/    /' "$TMP/tables.out"
 if [ "$rc" -eq 0 ]; then pass "tables equal results.csv"; else fail "tables differ from results.csv"; fi
+
+# The chosen run's time series (--run), and the stale-price note following the config's
+# pricing.max_age_days (the cache above is two days old).
+check "no stale-price note under the default 30 days" sh -c "! grep -q 'The price list these costs use was fetched' '$out/report.html'"
+check "report --run draws the chosen run" "$ORCHESTRATE" report "$TMP/config.yaml" --output "$out" --run local-small/n-200000/1
+check "the report names the chosen run" grep -q "Time series of run local-small / n-200000 / replicate 1" "$out/report.html"
+"$ORCHESTRATE" report "$TMP/config.yaml" --output "$out" --run no-such/run/0 >"$TMP/badrun.out" 2>&1
+check "an unknown --run is named in a warning" grep -q "no run 'no-such/run/0' in results.csv" "$TMP/badrun.out"
+sed 's/^backend: local$/backend: local\npricing: {max_age_days: 1}/' "$TMP/config.yaml" >"$TMP/stale.yaml"
+check "report with pricing.max_age_days: 1" "$ORCHESTRATE" report "$TMP/stale.yaml" --output "$out"
+check "a price list older than max_age_days is flagged" grep -q "The price list these costs use was fetched 2 days ago" "$out/report.html"
