@@ -260,15 +260,38 @@ static int name_is_path_safe(const char *s)
     return 1;
 }
 
-/* The default experiment name: the config file's stem, made path-safe. */
+/* A stem that names no experiment: the older tool's benchmark_config.json, and the
+ * config.yaml/config.json every example folder holds. */
+static int stem_is_generic(const char *stem, size_t n)
+{
+    return (n == 6 && strncmp(stem, "config", 6) == 0) ||
+           (n == 16 && strncmp(stem, "benchmark_config", 16) == 0);
+}
+
+/* The default experiment name: the config file's stem, or for a generic stem the name of
+ * the folder holding it (examples/prime_numbers/config.json: prime_numbers), made
+ * path-safe, so two such configs do not share results/config/. */
 static char *experiment_from_path(const char *path)
 {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
+    char *real = realpath(path, NULL);
+    const char *full = real ? real : path;
+    const char *base = strrchr(full, '/');
+    base = base ? base + 1 : full;
     size_t n = strcspn(base, ".");
     if (n == 0)
         n = strlen(base);
+    if (stem_is_generic(base, n) && base - full >= 2) {
+        const char *end = base - 1; /* the '/' before the file name */
+        const char *dir = end;
+        while (dir > full && dir[-1] != '/')
+            dir--;
+        if (end > dir) {
+            base = dir;
+            n = (size_t)(end - dir);
+        }
+    }
     char *name = strndup(base, n);
+    free(real);
     if (!name)
         return NULL;
     for (char *p = name; *p; p++)

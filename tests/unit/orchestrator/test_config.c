@@ -1,6 +1,9 @@
 /* The YAML config: every documented key read into struct config, and each kind of mistake
  * reported with FILE:LINE:COLUMN (unknown keys with the nearest valid one). */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "orchestrator/config.h"
@@ -249,6 +252,45 @@ TEST(backend_override_keeps_results_url)
     config_free(&c);
 }
 
+/* The experiment's default name is the file's stem, or for config.* and the older tool's
+ * benchmark_config.json the folder's name. */
+TEST(default_experiment_name)
+{
+    char dir[] = "/tmp/unit_cfg_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    const char *body = "command: [x]\n";
+    struct { const char *rel, *want; } cases[] = {
+        {"prime_numbers/config.yaml", "prime_numbers"},
+        {"solver/benchmark_config.json", "solver"},
+        {"solver/nightly.yaml", "nightly"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[256], sub[256];
+        snprintf(path, sizeof path, "%s/%s", dir, cases[i].rel);
+        snprintf(sub, sizeof sub, "%s", path);
+        *strrchr(sub, '/') = '\0';
+        CHECK(mkdir(sub, 0755) == 0 || errno == EEXIST);
+        FILE *f = fopen(path, "w");
+        CHECK(f != NULL);
+        if (!f)
+            continue;
+        fputs(strstr(path, ".json") ? "{\"run_cmd\": \"x\", \"s3_bucket_name\": \"b\", "
+                                     "\"container_arn\": \"img\", \"ec2_types\": [\"c5.large\"]}"
+                                   : body,
+              f);
+        fclose(f);
+        config c;
+        int rc = config_load(path, &c, err, sizeof err);
+        CHECK_INT(rc, 0);
+        if (rc == 0)
+            CHECK_STR(c.experiment, cases[i].want);
+        config_free(&c);
+    }
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 TEST(syntax_error_has_position)
 {
     CHECK_ERR("command: [x\nreplicates: 2\n", "t.yaml:");
@@ -325,5 +367,6 @@ int main(void)
     RUN(edit_distance);
     RUN(every_key_documented);
     RUN(backend_override_keeps_results_url);
+    RUN(default_experiment_name);
     return unit_done();
 }
