@@ -1,6 +1,6 @@
 /* The AWS Batch backend: submit (array jobs for replicates), poll (DescribeJobs of plain jobs
  * and array parents, 100 ids per call, then only the children of arrays whose status summary
- * changed; backing off while nothing changes), cancel (TerminateJob), recover (ListJobs by
+ * shows a change the journal does not record yet; backing off while nothing changes), cancel (TerminateJob), recover (ListJobs by
  * job name) and fetch_log (CloudWatch Logs). See backend_batch.h for how a job reaches its
  * container. */
 #include "orchestrator/backend_batch.h"
@@ -661,16 +661,135 @@ static const batch_job_info *info_find(const batch_job_info *v, size_t nv, const
     return bsearch(&key, v, nv, sizeof key, cmp_info_id);
 }
 
-/* Must the children of this parent be described again? When its status summary is new or
- * changed, or a child has no cached status. */
-static int children_needed(const batch_be *be, const char *child, const char *parent,
+void batch_summary_classes(const int summary[BATCH_STATUS_UNKNOWN], int cls[BATCH_N_CLASSES])
+{
+    cls[BATCH_CLASS_QUEUED] = summary[BATCH_SUBMITTED] + summary[BATCH_PENDING] +
+                              summary[BATCH_RUNNABLE];
+    cls[BATCH_CLASS_RUNNING] = summary[BATCH_STARTING] + summary[BATCH_RUNNING];
+    cls[BATCH_CLASS_SUCCEEDED] = summary[BATCH_SUCCEEDED];
+    cls[BATCH_CLASS_FAILED] = summary[BATCH_FAILED];
+}
+
+int batch_summary_agrees(const int summary[BATCH_STATUS_UNKNOWN], int array_size,
+                         const int known[BATCH_N_CLASSES], int n_known)
+{
+    int c[BATCH_N_CLASSES];
+    batch_summary_classes(summary, c);
+    int others = array_size - n_known;
+    if (others < 0 || c[BATCH_CLASS_QUEUED] != known[BATCH_CLASS_QUEUED] ||
+        c[BATCH_CLASS_RUNNING] != known[BATCH_CLASS_RUNNING] ||
+        c[BATCH_CLASS_SUCCEEDED] < known[BATCH_CLASS_SUCCEEDED] ||
+        c[BATCH_CLASS_FAILED] < known[BATCH_CLASS_FAILED])
+        return 0;
+    return c[BATCH_CLASS_SUCCEEDED] + c[BATCH_CLASS_FAILED] ==
+           known[BATCH_CLASS_SUCCEEDED] + known[BATCH_CLASS_FAILED] + others;
+}
+
+static int summaries_same_classes(const int a[BATCH_STATUS_UNKNOWN],
+                                  const int b[BATCH_STATUS_UNKNOWN])
+{
+    int ca[BATCH_N_CLASSES], cb[BATCH_N_CLASSES];
+    batch_summary_classes(a, ca);
+    batch_summary_classes(b, cb);
+    return memcmp(ca, cb, sizeof ca) == 0;
+}
+
+/* A child's class as last known: this process's last answer, else the journal's state
+ * (after a submit, a restart or a recover there is no answer yet); -1 when neither says. */
+static int known_class(const batch_be *be, const job *j)
+{
+    const status_entry *c = cache_find(be, j->backend_id);
+    switch (c ? c->st.state : j->state) {
+    case JOB_SUBMITTED: return BATCH_CLASS_QUEUED;
+    case JOB_RUNNING: return BATCH_CLASS_RUNNING;
+    case JOB_SUCCEEDED: return BATCH_CLASS_SUCCEEDED;
+    case JOB_FAILED: case JOB_CANCELLED: return BATCH_CLASS_FAILED;
+    default: return -1;
+    }
+}
+
+/* One array parent among the polled jobs: what is known of its children in this poll. */
+typedef struct parent_view {
+    const char *id;               /* borrowed from be_poll's parents[] */
+    int known[BATCH_N_CLASSES];
+    int n_known;
+    int all_cached;               /* every polled child has an answer from the last poll */
+    int unknown;                  /* some polled child has no known state at all */
+    int needed;                   /* its children must be described */
+} parent_view;
+
+static int cmp_view(const void *a, const void *b)
+{
+    return strcmp(((const parent_view *)a)->id, ((const parent_view *)b)->id);
+}
+
+static parent_view *view_find(parent_view *v, size_t n, const char *id)
+{
+    if (!id || !n)
+        return NULL;
+    parent_view key = { .id = id };
+    return bsearch(&key, v, n, sizeof key, cmp_view);
+}
+
+/* The distinct parents of jobs (parents[i] per job, NULL for a plain job), sorted, with
+ * what is known of their polled children; *nv of them (caller frees the array). */
+static parent_view *parent_views(const batch_be *be, job **jobs, char *const *parents,
+                                 size_t n, size_t *nv)
+{
+    parent_view *v = calloc(n + 1, sizeof *v);
+    size_t k = 0;
+    *nv = 0;
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (parents[i])
+            v[k++].id = parents[i];
+    if (k)
+        qsort(v, k, sizeof *v, cmp_view);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++)
+        if (u == 0 || strcmp(v[u - 1].id, v[i].id) != 0) {
+            v[u].id = v[i].id;
+            v[u].all_cached = 1;
+            u++;
+        }
+    for (size_t i = 0; i < n; i++) {
+        parent_view *p = parents[i] ? view_find(v, u, parents[i]) : NULL;
+        if (!p)
+            continue;
+        int c = known_class(be, jobs[i]);
+        if (c < 0)
+            p->unknown = 1;
+        else
+            p->known[c]++;
+        p->n_known++;
+        if (!cache_find(be, jobs[i]->backend_id))
+            p->all_cached = 0;
+    }
+    *nv = u;
+    return v;
+}
+
+/* Must this parent's children be described? Not while its status summary, folded into
+ * the states the journal distinguishes, shows nothing new: against the last poll's
+ * summary when this process has answers for every polled child, else against the known
+ * states themselves (the first poll after a submit, a restart or a recover). */
+static int children_needed(const batch_be *be, const parent_view *p,
                            const batch_job_info *v1, size_t n1)
 {
-    const batch_job_info *pi = info_find(v1, n1, parent);
-    const parent_entry *old = parent_find(be, parent);
-    if (!pi || !pi->has_summary || !old || !cache_find(be, child))
+    const batch_job_info *pi = info_find(v1, n1, p->id);
+    if (!pi || !pi->has_summary || p->unknown)
         return 1;
-    return memcmp(pi->summary, old->summary, sizeof old->summary) != 0;
+    int total = 0;
+    for (int k = 0; k < BATCH_STATUS_UNKNOWN; k++)
+        total += pi->summary[k];
+    /* An array just submitted may have no children yet: nothing to describe. */
+    if (total == 0 && pi->status < BATCH_STARTING && p->known[BATCH_CLASS_QUEUED] == p->n_known)
+        return 0;
+    const parent_entry *old = parent_find(be, p->id);
+    if (old && p->all_cached)
+        return !summaries_same_classes(pi->summary, old->summary);
+    return !batch_summary_agrees(pi->summary, pi->array_size, p->known, p->n_known);
 }
 
 static void unknown_status(const job *j, backend_status *st)
@@ -682,9 +801,51 @@ static void unknown_status(const job *j, backend_status *st)
              j->backend_id ? j->backend_id : "(none)");
 }
 
+/* A child whose parent's summary showed nothing new: the last answer, else the journal's
+ * state (which the summary confirmed). */
+static void known_status(const batch_be *be, const job *j, backend_status *st)
+{
+    const status_entry *c = cache_find(be, j->backend_id);
+    if (c) {
+        *st = c->st;
+        return;
+    }
+    memset(st, 0, sizeof *st);
+    st->state = j->state == JOB_PLANNED ? JOB_SUBMITTED : j->state;   /* it has an id */
+    st->exit_code = j->state == JOB_SUCCEEDED && j->exit_code < 0 ? 0 : j->exit_code;
+}
+
+/* Is the array still queued or running? Its children then exist, or are yet to be created
+ * (a child DescribeJobs does not know yet is not lost). */
+static int array_alive(const batch_job_info *v1, size_t n1, const char *parent)
+{
+    const batch_job_info *pi = info_find(v1, n1, parent);
+    return pi && pi->status < BATCH_SUCCEEDED;
+}
+
+/* The plain jobs' and array parents' ids (sorted, distinct) into ids; *n_ids of them. */
+static void first_round_ids(job **jobs, char *const *parents, size_t n, const char **ids,
+                            size_t *n_ids)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i]->backend_id)
+            ids[k++] = parents[i] ? parents[i] : jobs[i]->backend_id;
+    if (k)
+        qsort(ids, k, sizeof *ids, cmp_str);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++)
+        if (u == 0 || strcmp(ids[u - 1], ids[i]) != 0)
+            ids[u++] = ids[i];
+    *n_ids = u;
+}
+
 /* Two rounds of DescribeJobs: the plain jobs and each array's parent (whose status summary
- * counts its children), then the children of the arrays whose summary changed. While
- * nothing changes, 1,000 jobs in arrays of 10 cost one call per poll. */
+ * counts its children per status), then only the children of the arrays whose summary
+ * shows a change the journal would record (children_needed). While nothing changes,
+ * 1,000 jobs in arrays of 10 cost one call per poll, the first poll of a run included.
+ * (ListJobs by array id and status would list 100 children per call but needs a call per
+ * array and status: more calls than DescribeJobs' 100 ids for arrays under ~100.) */
 static int be_poll(backend *b, job **jobs, size_t n, backend_status *st, char *err,
                    size_t errlen)
 {
@@ -693,34 +854,36 @@ static int be_poll(backend *b, job **jobs, size_t n, backend_status *st, char *e
         return 0;
     char **parents = calloc(n + 1, sizeof *parents);   /* per job: its parent or NULL */
     const char **ids = calloc(n + 1, sizeof *ids);
+    parent_view *pv = NULL;
     batch_job_info *v1 = NULL, *v2 = NULL;
-    size_t n1 = 0, n2 = 0, n_ids = 0;
+    size_t n1 = 0, n2 = 0, n_ids = 0, n_pv = 0;
     aws_error e;
     int rc = -1;
     if (!parents || !ids) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (!jobs[i]->backend_id)
-            continue;
-        parents[i] = parent_of(jobs[i]->backend_id);
-        ids[n_ids++] = parents[i] ? parents[i] : jobs[i]->backend_id;
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i]->backend_id)
+            parents[i] = parent_of(jobs[i]->backend_id);
+    pv = parent_views(be, jobs, parents, n, &n_pv);
+    if (!pv) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
     }
-    if (n_ids)
-        qsort(ids, n_ids, sizeof *ids, cmp_str);
-    size_t u = 0;
-    for (size_t i = 0; i < n_ids; i++)
-        if (u == 0 || strcmp(ids[u - 1], ids[i]) != 0)
-            ids[u++] = ids[i];
-    if (batch_describe_jobs(be->aws, ids, u, &v1, &n1, &be->stats.describe_calls, &e) != 0)
+    first_round_ids(jobs, parents, n, ids, &n_ids);
+    if (batch_describe_jobs(be->aws, ids, n_ids, &v1, &n1, &be->stats.describe_calls, &e) != 0)
         goto aws_fail;
     if (n1)
         qsort(v1, n1, sizeof *v1, cmp_info_id);
+    for (size_t i = 0; i < n_pv; i++)
+        pv[i].needed = children_needed(be, &pv[i], v1, n1);
     n_ids = 0;
-    for (size_t i = 0; i < n; i++)
-        if (parents[i] && children_needed(be, jobs[i]->backend_id, parents[i], v1, n1))
+    for (size_t i = 0; i < n; i++) {
+        const parent_view *p = view_find(pv, n_pv, parents[i]);
+        if (p && p->needed)
             ids[n_ids++] = jobs[i]->backend_id;
+    }
     if (n_ids && batch_describe_jobs(be->aws, ids, n_ids, &v2, &n2,
                                      &be->stats.describe_calls, &e) != 0)
         goto aws_fail;
@@ -728,12 +891,13 @@ static int be_poll(backend *b, job **jobs, size_t n, backend_status *st, char *e
         qsort(v2, n2, sizeof *v2, cmp_info_id);
     for (size_t i = 0; i < n; i++) {
         const char *id = jobs[i]->backend_id;
-        const batch_job_info *ji = info_find(parents[i] ? v2 : v1, parents[i] ? n2 : n1, id);
-        const status_entry *cached = parents[i] && !ji ? cache_find(be, id) : NULL;
+        const parent_view *p = view_find(pv, n_pv, parents[i]);
+        const batch_job_info *ji = p ? (p->needed ? info_find(v2, n2, id) : NULL)
+                                     : info_find(v1, n1, id);
         if (ji)
             fill_status(ji, &st[i]);
-        else if (cached && !children_needed(be, id, parents[i], v1, n1))
-            st[i] = cached->st;
+        else if (p && (!p->needed || array_alive(v1, n1, p->id)))
+            known_status(be, jobs[i], &st[i]);
         else
             unknown_status(jobs[i], &st[i]);
     }
@@ -752,6 +916,7 @@ out:
         free(parents[i]);
     free(parents);
     free(ids);
+    free(pv);
     batch_job_info_free(v1, n1);
     batch_job_info_free(v2, n2);
     return rc;

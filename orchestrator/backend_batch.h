@@ -43,6 +43,20 @@ char *batch_point_url(const job *j);
  * argc elements: the argc of its job definition's Ref:: placeholders. */
 size_t batch_mnp_command_length(const config *cfg, size_t argc);
 
+/* What the journal distinguishes among an array's children: Batch's statuses fold into
+ * these (SUBMITTED/PENDING/RUNNABLE -> queued, STARTING/RUNNING -> running). */
+enum { BATCH_CLASS_QUEUED, BATCH_CLASS_RUNNING, BATCH_CLASS_SUCCEEDED, BATCH_CLASS_FAILED,
+       BATCH_N_CLASSES };
+/* summary (per batch_job_status) folded into classes. */
+void batch_summary_classes(const int summary[BATCH_STATUS_UNKNOWN], int cls[BATCH_N_CLASSES]);
+/* Does the parent's status summary (array_size children) say nothing beyond what is known
+ * already of n_known of its children (their classes counted in known; failed includes
+ * cancelled)? The other children must be final (the run loop polls only active jobs) and
+ * make up exactly the summary's final children not accounted for. 1: agrees, so the
+ * children need not be described. */
+int batch_summary_agrees(const int summary[BATCH_STATUS_UNKNOWN], int array_size,
+                         const int known[BATCH_N_CLASSES], int n_known);
+
 /* API calls this backend made, for `make bench` and the tests (register_calls counts job
  * definitions looked up and, when missing, registered: once per definition per run). */
 typedef struct batch_backend_stats {

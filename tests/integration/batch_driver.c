@@ -9,8 +9,11 @@
  *   batch_driver wait CFG JOBS SECONDS poll until every job is final; print
  *                                      "ID STATE EXIT BACKEND_ID" lines
  *   batch_driver running CFG JOBS SECONDS   poll until every job runs
- *   batch_driver poll2 CFG JOBS        two polls 1.2 s apart; print each one's DescribeJobs
- *                                      calls (the second shows the steady-state cost)
+ *   batch_driver poll2 CFG JOBS [STATES]   two polls 1.2 s apart; print each one's
+ *                                      DescribeJobs calls (the second shows the steady-state
+ *                                      cost). STATES: a `wait` output, taken as the journal's
+ *                                      states (the first poll of a restarted run); then
+ *                                      the second poll's "ID STATE EXIT BACKEND_ID" lines
  *   batch_driver kill CFG JOBS         cancel every job
  *   batch_driver log CFG JOBS ID PATH  save job ID's log stream to PATH
  *   batch_driver recover CFG JOBS ID   find job ID by its name; print its backend id
@@ -104,6 +107,24 @@ static int read_jobs(const config *cfg, const char *path, job_set *s)
         j->result_url = result_url(cfg, type, tag, rep);
         j->backend_id = strdup(id_buf);
     }
+    fclose(f);
+    return 0;
+}
+
+/* Sets the jobs' journal states from a `wait` output ("ID STATE EXIT BACKEND_ID ..."). */
+static int read_states(const char *path, job_set *s)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[1024], state[32];
+    long long id;
+    int exit_code;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "%lld %31s %d", &id, state, &exit_code) == 3)
+            for (size_t i = 0; i < s->n; i++)
+                if (s->v[i].id == id && job_state_parse(state, &s->v[i].state) == 0)
+                    s->v[i].exit_code = exit_code;
     fclose(f);
     return 0;
 }
@@ -269,6 +290,9 @@ static int poll_twice(backend *b, job_set *s, char *err, size_t errlen)
                after.describe_calls - before.describe_calls);
         sleep_seconds(1.2);   /* past the back-off after a poll that saw changes */
     }
+    for (size_t i = 0; rc == 0 && i < s->n; i++)
+        printf("%lld %s %d %s %s\n", s->v[i].id, job_state_name(st[i].state), st[i].exit_code,
+               s->v[i].backend_id, st[i].reason[0] ? "reason" : "-");
     free(ptrs);
     free(st);
     return rc;
@@ -300,7 +324,10 @@ static int run(backend *b, const config *cfg, int argc, char **argv, char *err, 
     } else if (strcmp(cmd, "wait-queues") == 0 && argc > 4) {
         rc = poll_queues(cfg, &s, atof(argv[4]), err, errlen);
     } else if (strcmp(cmd, "poll2") == 0) {
-        rc = poll_twice(b, &s, err, errlen);
+        if (argc > 4 && read_states(argv[4], &s) != 0)
+            snprintf(err, errlen, "cannot read the states file");
+        else
+            rc = poll_twice(b, &s, err, errlen);
     } else if (strcmp(cmd, "kill") == 0) {
         rc = 0;
         for (size_t i = 0; i < s.n && rc == 0; i++)

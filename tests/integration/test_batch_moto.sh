@@ -144,6 +144,19 @@ else fail "wait: $(tail -n 6 "$TMP/wait.out")"; fi
 expect_eq "all 4 SUCCEEDED with exit 0" "$(grep -c ' succeeded 0 ' "$TMP/wait.out")" "4"
 polls=$(grep -o 'describe=[0-9]*' "$TMP/wait.out" | cut -d= -f2)
 check "polling 4 jobs costs one DescribeJobs per poll ($polls calls)" test "${polls:-99}" -le 40
+# A restarted run: the parents' status summaries agree with the journal's states, so the
+# children are not described again; a journal behind AWS (still "running") makes them be.
+"$driver" poll2 "$ok_cfg" "$TMP/ok.jobs" "$TMP/wait.out" >"$TMP/poll-known.out" 2>&1
+expect_eq "first poll after a restart, nothing new: 1 DescribeJobs for 2 arrays" \
+  "$(grep -o '^poll 1 of 4 jobs: [0-9]*' "$TMP/poll-known.out")" "poll 1 of 4 jobs: 1"
+expect_eq "  and the journal's states stand (4 succeeded, exit 0)" \
+  "$(grep -c ' succeeded 0 ' "$TMP/poll-known.out")" "4"
+sed 's/ succeeded 0 / running -1 /' "$TMP/wait.out" >"$TMP/behind.states"
+"$driver" poll2 "$ok_cfg" "$TMP/ok.jobs" "$TMP/behind.states" >"$TMP/poll-behind.out" 2>&1
+expect_eq "a journal behind AWS: the children are described (2 DescribeJobs)" \
+  "$(grep -o '^poll 1 of 4 jobs: [0-9]*' "$TMP/poll-behind.out")" "poll 1 of 4 jobs: 2"
+expect_eq "  and AWS's states are reported (4 succeeded, exit 0)" \
+  "$(grep -c ' succeeded 0 ' "$TMP/poll-behind.out")" "4"
 
 python3 - "$endpoint" >"$TMP/s3.out" 2>&1 <<'PY'
 import boto3, json, sys

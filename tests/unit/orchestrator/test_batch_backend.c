@@ -152,6 +152,58 @@ TEST(point_url)
     CHECK(batch_point_url(&j) == NULL);
 }
 
+/* A summary of an array: counts per Batch status in the order of batch_job_status. */
+static void summary_of(int *sum, int submitted, int pending, int runnable, int starting,
+                       int running, int succeeded, int failed)
+{
+    int v[] = { submitted, pending, runnable, starting, running, succeeded, failed };
+    memcpy(sum, v, sizeof v);
+}
+
+TEST(summary_classes_fold_batch_statuses)
+{
+    int sum[BATCH_STATUS_UNKNOWN], c[BATCH_N_CLASSES];
+    summary_of(sum, 1, 2, 3, 4, 5, 6, 7);
+    batch_summary_classes(sum, c);
+    CHECK_INT(c[BATCH_CLASS_QUEUED], 6);
+    CHECK_INT(c[BATCH_CLASS_RUNNING], 9);
+    CHECK_INT(c[BATCH_CLASS_SUCCEEDED], 6);
+    CHECK_INT(c[BATCH_CLASS_FAILED], 7);
+}
+
+TEST(summary_agrees_with_known_states)
+{
+    int sum[BATCH_STATUS_UNKNOWN];
+    /* right after a submit: 10 children queued, the journal says 10 submitted; PENDING vs
+     * RUNNABLE is nothing the journal records */
+    int queued[BATCH_N_CLASSES] = { 10, 0, 0, 0 };
+    summary_of(sum, 0, 3, 7, 0, 0, 0, 0);
+    CHECK_INT(batch_summary_agrees(sum, 10, queued, 10), 1);
+    /* one started: its start time is news */
+    summary_of(sum, 0, 3, 6, 1, 0, 0, 0);
+    CHECK_INT(batch_summary_agrees(sum, 10, queued, 10), 0);
+    /* a restarted run polls its 4 active children; the other 6 are final in the journal */
+    int active[BATCH_N_CLASSES] = { 1, 3, 0, 0 };
+    summary_of(sum, 0, 0, 1, 1, 2, 5, 1);
+    CHECK_INT(batch_summary_agrees(sum, 10, active, 4), 1);
+    /* one of the running ones finished meanwhile: 7 final for 6 unpolled */
+    summary_of(sum, 0, 0, 1, 0, 2, 6, 1);
+    CHECK_INT(batch_summary_agrees(sum, 10, active, 4), 0);
+    /* a finished child counted as queued again (a retry) is news too */
+    summary_of(sum, 0, 0, 2, 0, 2, 5, 1);
+    CHECK_INT(batch_summary_agrees(sum, 10, active, 4), 0);
+    /* known final children must be covered by the summary's own class */
+    int done[BATCH_N_CLASSES] = { 0, 0, 2, 1 };
+    summary_of(sum, 0, 0, 0, 0, 0, 3, 0);
+    CHECK_INT(batch_summary_agrees(sum, 3, done, 3), 0);
+    summary_of(sum, 0, 0, 0, 0, 0, 2, 1);
+    CHECK_INT(batch_summary_agrees(sum, 3, done, 3), 1);
+    /* a summary missing children (or more children polled than the array has) */
+    summary_of(sum, 0, 0, 9, 0, 0, 0, 0);
+    CHECK_INT(batch_summary_agrees(sum, 10, queued, 10), 0);
+    CHECK_INT(batch_summary_agrees(sum, 9, queued, 10), 0);
+}
+
 int main(void)
 {
     RUN(names_queue_per_type);
@@ -160,5 +212,7 @@ int main(void)
     RUN(container_size);
     RUN(array_grouping);
     RUN(point_url);
+    RUN(summary_classes_fold_batch_statuses);
+    RUN(summary_agrees_with_known_states);
     return unit_done();
 }
