@@ -151,3 +151,26 @@ sys.exit(0 if ok else 1)
 PY
 if [ $? -eq 0 ]; then pass "param_tuning results: distinct points, replicates, rounds, metric"
 else fail "param_tuning results:"; grep '^FAIL' "$TMP/tune-check.out"; fi
+
+# The search's report: convergence and evaluated-points figures, all decoded by Chromium.
+tr=$TMP/tune-out/report.html
+check "search report has the convergence figure" grep -q 'id="fig-convergence"' "$tr"
+for f in convergence parameters; do
+  check "figures/$f.svg and .png written" sh -c "test -s '$TMP/tune-out/figures/$f.svg' && head -c 8 '$TMP/tune-out/figures/$f.png' | grep -q PNG"
+done
+chromium=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$chromium" ]; then
+  prof=$(mktemp -d "$TMP/chrome.XXXXXX")
+  cmd=("$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+       --disable-background-networking --disable-component-update --disable-sync
+       --user-data-dir="$prof" --dump-dom "file://$tr")
+  if unshare -n true 2>/dev/null; then cmd=(unshare -n "${cmd[@]}"); fi
+  timeout 90 "${cmd[@]}" >"$TMP/tune-dom.html" 2>/dev/null
+  status=$(grep -o '<span id="figure-status"[^>]*>' "$TMP/tune-dom.html")
+  total=$(echo "$status" | sed -n 's/.*data-total="\([0-9]*\)".*/\1/p')
+  loaded=$(echo "$status" | sed -n 's/.*data-loaded="\([0-9]*\)".*/\1/p')
+  check "search report: Chromium finds its figures (${total:-0})" test "${total:-0}" -ge 6
+  expect_eq "search report: every figure decoded" "${loaded:-0}" "${total:-x}"
+else
+  fail "chromium missing (tools/install_deps.sh --test)"
+fi
