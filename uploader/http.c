@@ -299,6 +299,9 @@ int http_xfer_prepare(http_xfer *x)
     if (x->timeout_ms > 0)
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, x->timeout_ms);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    /* The shared cache keeps the connections of every thread's handles; curl's default
+     * (a few per handle) closes most of them between small requests. */
+    curl_easy_setopt(e, CURLOPT_MAXCONNECTS, 64L);
     /* Bigger buffers than curl's 16/64 KiB: fewer read/pread/pwrite calls per GiB. */
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024);
     curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
