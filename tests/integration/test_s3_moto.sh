@@ -63,6 +63,11 @@ expect_eq "listing follows continuation tokens (26 keys, pages of 7)" "$n" "26"
 expect_eq "listing shows sizes and keys" "$(s3cli ls s3://bench/many --page-size 7 | grep -c ' many/sub/deeper/inner.txt$')" "1"
 check "recursive download" s3cli cp s3://bench/many back --recursive --quiet
 check "the downloaded tree equals the uploaded one" diff -r tree back
+printf 'sibling\n' >sibling.txt
+check "a sibling folder sharing the prefix (many2/)" s3cli cp sibling.txt s3://bench/many2/x.txt --quiet
+rm -rf back2
+check "recursive download of s3://bench/many again" s3cli cp s3://bench/many back2 --recursive --quiet
+check "it takes the folder many/ only, not many2/ beside it (as aws-cli)" diff -r tree back2
 
 for k in "with space" "tilde~name" "dbl//slash" "dot/./seg" "up/../seg" "/lead"; do
   if "$MONITOR" upload --quiet small.txt "s3://bench/keys/$k" &&
