@@ -15,6 +15,7 @@
 #include "orchestrator/cloudwatch_logs.h"
 #include "orchestrator/instance_types.h"
 #include "uploader/digest.h"
+#include "uploader/s3.h"
 
 #define ARRAY_MAX 10000
 #define FINGERPRINT_TAG "orchestrate-fingerprint"
@@ -40,6 +41,22 @@ typedef struct parent_entry {
     int summary[BATCH_STATUS_UNKNOWN];
 } parent_entry;
 
+/* What one ListObjectsV2 of a point's result prefix said: when each replicate's
+ * timeseries.csv was last written (the stall check's sign of life). */
+typedef struct ts_mark {
+    char *key;                    /* the object's key */
+    double modified;              /* epoch seconds */
+} ts_mark;
+
+typedef struct progress_entry {
+    char *prefix_url;             /* s3://bucket/EXP/TYPE/TAG/ */
+    double listed_at;             /* mono_seconds() of the last listing, 0: never */
+    int ok;                       /* the last listing succeeded */
+    int used;                     /* some running job of this poll has this prefix */
+    ts_mark *marks;
+    size_t n_marks;
+} progress_entry;
+
 typedef struct batch_be {
     const config *cfg;            /* borrowed: outlives the backend */
     aws_session *aws;
@@ -51,6 +68,9 @@ typedef struct batch_be {
     size_t n_parents;
     double poll_interval;
     double next_poll_at;          /* mono_seconds() */
+    s3_client *s3;                /* for progress listings; made on first use */
+    progress_entry *progress;     /* per running point prefix */
+    size_t n_progress;
     batch_backend_stats stats;
 } batch_be;
 
@@ -228,19 +248,45 @@ static int job_environment(const config *cfg, const job *j, const char *point_ur
     return rc;
 }
 
-/* monitor_system's arguments for the job (borrowed strings; caller frees the array only).
- * with_url 0 for array jobs, whose children get their URL from the environment. */
-static const char **job_command(const config *cfg, const job *j, int with_url, size_t *n)
+int batch_checkpoint_seconds(const config *cfg)
+{
+    if (cfg->stall_timeout_seconds <= 0)
+        return 0;
+    for (size_t i = 0; i < cfg->n_monitor_args; i++)
+        if (strcmp(cfg->monitor_args[i], "--checkpoint") == 0)
+            return 0;   /* the config's own choice stands */
+    double n = cfg->stall_timeout_seconds / 4;
+    return n < 5 ? 5 : n > 86400 ? 86400 : (int)n;
+}
+
+double batch_progress_period(const config *cfg, double poll_interval)
+{
+    double quarter = cfg->stall_timeout_seconds / 4;
+    return quarter > poll_interval ? quarter : poll_interval;
+}
+
+/* monitor_system's arguments for the job (borrowed strings from cfg and j, the checkpoint
+ * period in ckpt; caller frees the array only). with_url 0 for array jobs, whose children
+ * get their URL from the environment. */
+static const char **job_command(const config *cfg, const job *j, int with_url,
+                                char ckpt[16], size_t *n)
 {
     size_t argc = 0;
     while (j->argv && j->argv[argc])
         argc++;
-    const char **v = calloc(cfg->n_monitor_args + argc + 8, sizeof *v);
+    const char **v = calloc(cfg->n_monitor_args + argc + 10, sizeof *v);
     if (!v)
         return NULL;
     size_t k = 0;
     for (size_t i = 0; i < cfg->n_monitor_args; i++)
         v[k++] = cfg->monitor_args[i];
+    int period = batch_checkpoint_seconds(cfg);
+    if (period > 0) {
+        /* A live job refreshes its timeseries.csv in S3: the stall check's sign of life. */
+        snprintf(ckpt, 16, "%d", period);
+        v[k++] = "--checkpoint";
+        v[k++] = ckpt;
+    }
     v[k++] = "--instance-type";
     v[k++] = j->instance_type;
     if (with_url && j->result_url) {
@@ -256,8 +302,8 @@ static const char **job_command(const config *cfg, const job *j, int with_url, s
 
 size_t batch_mnp_command_length(const config *cfg, size_t argc)
 {
-    /* job_command() with the URL: --instance-type T --result-url URL --cmd */
-    return cfg->n_monitor_args + 5 + argc;
+    /* job_command() with the URL: [--checkpoint N] --instance-type T --result-url URL --cmd */
+    return cfg->n_monitor_args + (batch_checkpoint_seconds(cfg) > 0 ? 2 : 0) + 5 + argc;
 }
 
 /* ---- job definitions ----------------------------------------------------------------------- */
@@ -413,7 +459,8 @@ static int submit_group(batch_be *be, job **jobs, size_t count, char *err, size_
     int mnp = uses_mnp(cfg, first);
     char *point_url = count > 1 ? batch_point_url(first) : NULL;
     size_t n_cmd = 0;
-    const char **cmd = job_command(cfg, first, count == 1, &n_cmd);
+    char ckpt[16];
+    const char **cmd = job_command(cfg, first, count == 1, ckpt, &n_cmd);
     kv_list env = { 0 }, params = { 0 };
     char (*names)[16] = calloc(n_cmd + 1, sizeof *names);
     char *job_id = NULL;
@@ -840,6 +887,179 @@ static void first_round_ids(job **jobs, char *const *parents, size_t n, const ch
     *n_ids = u;
 }
 
+/* ---- progress of running jobs (the stall check) ------------------------------------------ */
+
+char *batch_progress_prefix(const job *j)
+{
+    char *point = batch_point_url(j);
+    if (point || !j->result_url)
+        return point;
+    size_t n = strlen(j->result_url);
+    char *u = malloc(n + 2);
+    if (u)
+        snprintf(u, n + 2, "%s%s", j->result_url, n && j->result_url[n - 1] == '/' ? "" : "/");
+    return u;
+}
+
+static void marks_clear(progress_entry *p)
+{
+    for (size_t i = 0; i < p->n_marks; i++)
+        free(p->marks[i].key);
+    free(p->marks);
+    p->marks = NULL;
+    p->n_marks = 0;
+}
+
+static void progress_clear(batch_be *be)
+{
+    for (size_t i = 0; i < be->n_progress; i++) {
+        free(be->progress[i].prefix_url);
+        marks_clear(&be->progress[i]);
+    }
+    free(be->progress);
+    be->progress = NULL;
+    be->n_progress = 0;
+}
+
+/* The entry for prefix_url, added (never listed) when missing; NULL when out of memory. */
+static progress_entry *progress_entry_for(batch_be *be, const char *prefix_url)
+{
+    for (size_t i = 0; i < be->n_progress; i++)
+        if (strcmp(be->progress[i].prefix_url, prefix_url) == 0)
+            return &be->progress[i];
+    progress_entry *np = realloc(be->progress, (be->n_progress + 1) * sizeof *np);
+    if (!np)
+        return NULL;
+    be->progress = np;
+    progress_entry *p = &np[be->n_progress];
+    memset(p, 0, sizeof *p);
+    if (!(p->prefix_url = strdup(prefix_url)))
+        return NULL;
+    be->n_progress++;
+    return p;
+}
+
+/* Drops the entries of points with no running job left in this poll. */
+static void progress_prune(batch_be *be)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < be->n_progress; i++) {
+        progress_entry *p = &be->progress[i];
+        if (!p->used) {
+            free(p->prefix_url);
+            marks_clear(p);
+            continue;
+        }
+        p->used = 0;
+        be->progress[k++] = *p;
+    }
+    be->n_progress = k;
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+static int collect_mark(const s3_object_info *o, void *ud)
+{
+    progress_entry *p = ud;
+    double t;
+    if (!ends_with(o->key, "timeseries.csv") || !o->last_modified ||
+        parse_rfc3339(o->last_modified, &t) != 0)
+        return 0;
+    ts_mark *nm = realloc(p->marks, (p->n_marks + 1) * sizeof *nm);
+    if (!nm)
+        return -1;
+    p->marks = nm;
+    if (!(nm[p->n_marks].key = strdup(o->key)))
+        return -1;
+    nm[p->n_marks++].modified = t;
+    return 0;
+}
+
+static int ensure_s3(batch_be *be, aws_error *e)
+{
+    if (be->s3)
+        return 0;
+    s3_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.session.region = be->cfg->region;
+    opt.path_style = -1;
+    return s3_client_new(&opt, &be->s3, e);
+}
+
+/* One ListObjectsV2 of the point's prefix (every replicate's files); ok says whether the
+ * marks can be trusted. A failure is reported here, once per listing, and only stops the
+ * stall check of these jobs. */
+static void progress_list(batch_be *be, progress_entry *p)
+{
+    s3_url u;
+    aws_error e;
+    memset(&e, 0, sizeof e);
+    marks_clear(p);
+    p->listed_at = mono_seconds();
+    p->ok = 0;
+    if (s3_url_parse(p->prefix_url, &u) != 0)
+        return;
+    be->stats.progress_list_calls++;
+    if (ensure_s3(be, &e) != 0 || s3_list(be->s3, u.bucket, u.key, collect_mark, p, &e) != 0)
+        log_warn("listing %s for the stall check: %s%s%s", p->prefix_url, e.code,
+                 e.code[0] ? ": " : "", e.message);
+    else
+        p->ok = 1;
+    s3_url_free(&u);
+}
+
+/* When the job's timeseries.csv was last written per the entry's listing; 0 when none. */
+static double job_mark(const progress_entry *p, const job *j)
+{
+    s3_url u;
+    if (!j->result_url || s3_url_parse(j->result_url, &u) != 0)
+        return 0;
+    size_t n = strlen(u.key);
+    char *key = malloc(n + 32);
+    double t = 0;
+    if (key) {
+        snprintf(key, n + 32, "%s%stimeseries.csv", u.key,
+                 n && u.key[n - 1] != '/' ? "/" : "");
+        for (size_t i = 0; i < p->n_marks; i++)
+            if (strcmp(p->marks[i].key, key) == 0)
+                t = p->marks[i].modified;
+    }
+    free(key);
+    s3_url_free(&u);
+    return t;
+}
+
+/* Fills progress_at of the running jobs, when the config has a stall_timeout: the newest
+ * checkpoint of their timeseries.csv in S3, else their start. One listing per running
+ * point (an array's replicates share it), at most once per batch_progress_period. */
+static void fill_progress(batch_be *be, job **jobs, size_t n, backend_status *st)
+{
+    if (be->cfg->stall_timeout_seconds <= 0)
+        return;
+    double period = batch_progress_period(be->cfg, be->poll_interval);
+    for (size_t i = 0; i < n; i++) {
+        if (st[i].state != JOB_RUNNING)
+            continue;
+        char *prefix = batch_progress_prefix(jobs[i]);
+        progress_entry *p = prefix ? progress_entry_for(be, prefix) : NULL;
+        free(prefix);
+        if (!p)
+            continue;   /* no S3 URL to look at: no judgement */
+        p->used = 1;
+        if (p->listed_at == 0 || mono_seconds() - p->listed_at >= period)
+            progress_list(be, p);
+        if (!p->ok)
+            continue;
+        double t = job_mark(p, jobs[i]);
+        st[i].progress_at = t > 0 ? t : st[i].started_at;
+    }
+    progress_prune(be);
+}
+
 /* Two rounds of DescribeJobs: the plain jobs and each array's parent (whose status summary
  * counts its children per status), then only the children of the arrays whose summary
  * shows a change the journal would record (children_needed). While nothing changes,
@@ -901,11 +1121,16 @@ static int be_poll(backend *b, job **jobs, size_t n, backend_status *st, char *e
         else
             unknown_status(jobs[i], &st[i]);
     }
+    fill_progress(be, jobs, n, st);
     parents_store(be, v1, n1);
     int changed = cache_store(be, jobs, n, st);
-    double longer = be->poll_interval * POLL_GROWTH;
-    be->poll_interval = changed ? POLL_MIN_SECONDS
-                                : longer > POLL_MAX_SECONDS ? POLL_MAX_SECONDS : longer;
+    double longer = be->poll_interval * POLL_GROWTH, most = POLL_MAX_SECONDS;
+    /* Polls between the real ones repeat the last progress_at: keep them well within
+     * the stall timeout. */
+    if (be->cfg->stall_timeout_seconds > 0 && be->cfg->stall_timeout_seconds / 4 < most)
+        most = be->cfg->stall_timeout_seconds / 4 < POLL_MIN_SECONDS
+                   ? POLL_MIN_SECONDS : be->cfg->stall_timeout_seconds / 4;
+    be->poll_interval = changed ? POLL_MIN_SECONDS : longer > most ? most : longer;
     be->next_poll_at = mono_seconds() + be->poll_interval;
     rc = 0;
     goto out;
@@ -1035,6 +1260,8 @@ static void be_destroy(backend *b)
         free(be->defs);
         cache_clear(be);
         parents_clear(be);
+        progress_clear(be);
+        s3_client_free(be->s3);
         aws_session_free(be->aws);
         free(be);
     }

@@ -39,6 +39,19 @@ size_t batch_array_run(job *const *jobs, size_t n);
  * NULL when the URL does not end in the job's replicate. */
 char *batch_point_url(const job *j);
 
+/* The stall check of running jobs (config stall_timeout > 0). Each job's command gets
+ * `--checkpoint N`, N = max(5, stall_timeout/4) s (0 here: off, or the config's
+ * monitor_args choose their own --checkpoint), so a live job's timeseries.csv in S3 is
+ * rewritten well within the timeout; poll sets a running job's progress_at to that
+ * object's LastModified (its start while there is none yet). One ListObjectsV2 per running
+ * point prefix (batch_progress_prefix, which an array's replicates share), at most once
+ * per batch_progress_period(cfg, current poll interval) seconds. */
+int batch_checkpoint_seconds(const config *cfg);
+double batch_progress_period(const config *cfg, double poll_interval);
+/* The S3 prefix listed for the job: its point directory, else its own result URL with a
+ * trailing slash; NULL without a result URL. Caller frees. */
+char *batch_progress_prefix(const job *j);
+
 /* The length of an mnp job's command (monitor_system's arguments) for a workload argv of
  * argc elements: the argc of its job definition's Ref:: placeholders. */
 size_t batch_mnp_command_length(const config *cfg, size_t argc);
@@ -61,6 +74,7 @@ int batch_summary_agrees(const int summary[BATCH_STATUS_UNKNOWN], int array_size
  * definitions looked up and, when missing, registered: once per definition per run). */
 typedef struct batch_backend_stats {
     size_t submit_calls, describe_calls, register_calls, list_calls, terminate_calls;
+    size_t progress_list_calls;   /* ListObjectsV2 of running points (the stall check) */
 } batch_backend_stats;
 void backend_batch_stats(const backend *b, batch_backend_stats *out);
 

@@ -152,6 +152,42 @@ TEST(point_url)
     CHECK(batch_point_url(&j) == NULL);
 }
 
+TEST(stall_check_checkpoint_and_period)
+{
+    config c = make_config(BATCH_PIN_QUEUE_PER_TYPE);
+    CHECK_INT(batch_checkpoint_seconds(&c), 0);            /* no stall_timeout: off */
+    CHECK_INT(batch_mnp_command_length(&c, 3), 8);
+    c.stall_timeout_seconds = 600;
+    CHECK_INT(batch_checkpoint_seconds(&c), 150);          /* a quarter of the timeout */
+    CHECK_INT(batch_mnp_command_length(&c, 3), 10);        /* + --checkpoint N */
+    c.stall_timeout_seconds = 12;
+    CHECK_INT(batch_checkpoint_seconds(&c), 5);            /* never under 5 s */
+    CHECK_NEAR(batch_progress_period(&c, 1), 3, 1e-9);     /* listings: a quarter ... */
+    CHECK_NEAR(batch_progress_period(&c, 20), 20, 1e-9);   /* ... or the poll interval */
+    char *args[] = { "--interval", "1", "--checkpoint", "30" };
+    c.monitor_args = args;
+    c.n_monitor_args = 4;
+    CHECK_INT(batch_checkpoint_seconds(&c), 0);            /* the config's own stands */
+    CHECK_INT(batch_mnp_command_length(&c, 3), 12);
+}
+
+TEST(stall_check_prefix)
+{
+    /* an array's replicates share their point's prefix: one listing for all */
+    job a = mk(1, "c5.large", "n=1", 0), b = mk(2, "c5.large", "n=1", 1);
+    char *pa = batch_progress_prefix(&a), *pb = batch_progress_prefix(&b);
+    CHECK_STR(pa, "s3://b/p/e/c5.large/n=1/");
+    CHECK_STR(pb, pa);
+    free(pa);
+    free(pb);
+    a.result_url = "s3://b/flat";                          /* not .../REP/: its own */
+    pa = batch_progress_prefix(&a);
+    CHECK_STR(pa, "s3://b/flat/");
+    free(pa);
+    a.result_url = NULL;
+    CHECK(batch_progress_prefix(&a) == NULL);
+}
+
 /* A summary of an array: counts per Batch status in the order of batch_job_status. */
 static void summary_of(int *sum, int submitted, int pending, int runnable, int starting,
                        int running, int succeeded, int failed)
@@ -212,6 +248,8 @@ int main(void)
     RUN(container_size);
     RUN(array_grouping);
     RUN(point_url);
+    RUN(stall_check_checkpoint_and_period);
+    RUN(stall_check_prefix);
     RUN(summary_classes_fold_batch_statuses);
     RUN(summary_agrees_with_known_states);
     return unit_done();
