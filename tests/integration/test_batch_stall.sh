@@ -143,7 +143,8 @@ done
 if [ -n "$pid" ] && [ "$pid" -gt 0 ] && kill -STOP "$pid"; then
   pass "replicate 0 checkpointed, then its monitor (host pid $pid) was frozen ($((SECONDS - start)) s)"
   on_exit "kill -CONT $pid 2>/dev/null"
-  ps -o pid,stat,args -p "$pid" | tail -n 1
+  expect_eq "the job's command got --checkpoint max(5, 16/4)" \
+    "$(tr '\0' ' ' <"/proc/$pid/cmdline" | grep -o -- '--checkpoint [0-9]*')" "--checkpoint 5"
 else
   fail "no running, checkpointed container of replicate 0 to freeze: $(tail -n 5 "$TMP/run.out")"
 fi
