@@ -35,7 +35,7 @@ TEST(benchmark_example)
                           sizeof err), 0);
     CHECK_INT(c.legacy_json, 1);
     CHECK_INT(c.backend, CONFIG_BACKEND_BATCH);   /* the old tool always used Batch */
-    CHECK_STR(c.experiment, "benchmark_config");
+    CHECK_STR(c.experiment, "legacy"); /* benchmark_config is generic: the folder names it */
     CHECK_STR(c.region, "us-east-1");
     CHECK_STR(c.results_url, "s3://my-benchmark-bucket/");
     CHECK_STR(c.image, "123456789012.dkr.ecr.us-east-1.amazonaws.com/prime:latest");
