@@ -160,8 +160,9 @@ check "report.html written" test -s out1/report.html
 sed 's/experiment: minimal/experiment: progress/' minimal.yaml > progress.yaml
 if command -v script >/dev/null; then
   # script(1) gives the run a real terminal; the live line is redrawn with carriage returns.
+  # script(1) needs a standard input to read (CI may start us with none).
   timeout 120 script -qec "'$ORCHESTRATE' run progress.yaml --output out7 --monitor '$MONITOR'" \
-    /dev/null > tty.out 2>&1
+    /dev/null </dev/null > tty.out 2>&1
   expect_eq "progress: the run on a terminal exits 0" "$?" 0
   check "progress: the line is redrawn in place" grep -q $'\r8/8 done' tty.out
   check "progress: it counts states and elapsed time" \
