@@ -13,6 +13,7 @@
 # Driven by tests/integration/batch_driver.c (built here against the build's archives).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/podman_env.sh"
+. "$(dirname "$0")/batch_moto_lib.sh"
 
 command -v moto_server >/dev/null || { fail "moto_server is not installed (tools/install_deps.sh --test)"; exit 1; }
 python3 -c 'import boto3' 2>/dev/null || { fail "python3 boto3 is missing (tools/install_deps.sh --test)"; exit 1; }
@@ -37,43 +38,10 @@ if ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -I"$ROOT" -g $san -o "$driver" \
 fi
 
 # ---- the image: busybox + the static monitor as ENTRYPOINT ----
-image=${BATCH_TEST_IMAGE:-}
-if [ -z "$image" ]; then
-  static=${STATIC_MONITOR:-$ROOT/build/static/monitor_system}
-  if [ ! -x "$static" ]; then
-    (cd "$ROOT" && make -s static) >"$TMP/static.log" 2>&1 ||
-      { fail "make static failed: $(tail -n 5 "$TMP/static.log")"; exit 1; }
-  fi
-  ctx=$TMP/image
-  mkdir -p "$ctx"
-  cp "$static" "$ctx/monitor_system"
-  cp /bin/busybox "$ctx/busybox"
-  cat >"$ctx/Containerfile" <<'EOF'
-FROM scratch
-COPY busybox /bin/busybox
-RUN ["/bin/busybox", "--install", "-s", "/bin"]
-COPY monitor_system /monitor_system
-ENTRYPOINT ["/monitor_system"]
-EOF
-  tag=batch-moto-$$:latest
-  podman_scratch_image "$tag" "$ctx" || { fail "image build"; exit 1; }
-  podman_remove_image_at_exit "$tag"
-  image=localhost/$tag
-fi
+batch_monitor_image batch-moto
 
 # ---- moto: three unsigned calls make the IAM user; everything after is signed ----
-port=$(free_port)
-INITIAL_NO_AUTH_ACTION_COUNT=3 MOTO_DOCKER_NETWORK_MODE=host DOCKER_HOST=$DOCKER_HOST \
-  moto_server -H 127.0.0.1 -p "$port" >"$TMP/moto.log" 2>&1 &
-moto_pid=$!
-on_exit "kill $moto_pid"
-wait_for_port "$port" 30 || { fail "moto_server did not start: $(tail -n 3 "$TMP/moto.log")"; exit 1; }
-endpoint=http://127.0.0.1:$port
-export AWS_ENDPOINT_URL=$endpoint AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
-unset AWS_PROFILE AWS_SESSION_TOKEN
-read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY < <(python3 "$ROOT/tests/integration/moto_iam_user.py" "$endpoint" batch-test)
-export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
-[ -n "${AWS_SECRET_ACCESS_KEY:-}" ] || { fail "no IAM access key from moto"; exit 1; }
+batch_moto_start
 python3 "$ROOT/tests/integration/moto_make_bucket.py" "$endpoint" batch-results
 read -r service_role instance_profile < <(python3 "$ROOT/tests/integration/moto_batch_roles.py" "$endpoint")
 
