@@ -304,11 +304,17 @@ static char *experiment_from_path(const char *path)
     return name;
 }
 
-/* Every "{NAME}" in the command names a parameter. */
+/* Every "{NAME}" in the command names a parameter, and ARGS stands in one place only: the
+ * values are one list, and spreading it twice is almost surely a typo in the command. */
 static int check_placeholders(const config *c, char *err, size_t errlen)
 {
+    size_t n_args = 0;
     for (size_t i = 0; i < c->n_command; i++) {
         const char *p = c->command[i];
+        if (strcmp(p, "ARGS") == 0 && ++n_args > 1)
+            return fail(err, errlen, c,
+                        "command: ARGS appears more than once; the parameter values go in "
+                        "one place%s", NULL);
         while ((p = strchr(p, '{')) != NULL) {
             const char *end = strchr(p, '}');
             if (!end)

@@ -408,7 +408,9 @@ oom:
 
 int plan_argv(const config *cfg, const plan_point *p, char ***argv, char *err, size_t errlen)
 {
-    size_t cap = cfg->n_command + cfg->n_params + 1, k = 0;
+    size_t cap = 1, k = 0;
+    for (size_t i = 0; i < cfg->n_command; i++)
+        cap += strcmp(cfg->command[i], "ARGS") == 0 ? cfg->n_params : 1;
     char **v = calloc(cap, sizeof *v);
     if (!v) {
         snprintf(err, errlen, "out of memory");

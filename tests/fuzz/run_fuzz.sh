@@ -60,7 +60,14 @@ for t in "${targets[@]}"; do
     printf 'ok   %-40s (%ds, %s runs)\n' "$t" $((SECONDS - start)) "${runs:-?}"
   else
     printf 'FAIL %-40s rc=%d, log: %s, crash inputs: %s\n' "$t" "$rc" "$log" "$artifacts"
-    grep -E 'ERROR|SUMMARY|runtime error' "$log" | head -n 10 | sed 's/^/    | /'
+    { grep -E 'ERROR|SUMMARY|runtime error' "$log" | head -n 10
+      # the frames in our code, and the input itself, so a CI log alone can reproduce it
+      grep -E '^ +#[0-9]+ .* in [a-zA-Z_]' "$log" | grep -vE ' in (fuzzer::|__sanitizer|__asan|__ubsan|abort|raise|__pthread|__libc|_start|main )' | head -n 8
+      for crash in "$artifacts"*; do
+        [ -f "$crash" ] || continue
+        echo "input $(basename "$crash") ($(stat -c %s "$crash") bytes), base64:"
+        head -c 2048 "$crash" | base64 -w 100
+      done; } | sed 's/^/    | /'
     failed+=("$t")
   fi
 done

@@ -225,6 +225,7 @@ TEST(cross_field_rules)
 {
     CHECK_ERR("experiment: x\n", "no command given");
     CHECK_ERR("command: [run, \"{threads}\"]\n", "command refers to {threads}, which is not a parameter");
+    CHECK_ERR("command: [run, ARGS, ./work.sh, ARGS]\n", "ARGS appears more than once");
     CHECK_ERR("command: [x]\nbackend: batch\ninstance_types: [c7i.large]\nimage: i\n",
               "backend batch needs results_url");
     CHECK_ERR("command: [x]\nbackend: batch\nresults_url: s3://b/\ninstance_types: [c7i.large]\n",
