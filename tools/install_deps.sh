@@ -89,4 +89,12 @@ if [ "$want_test" -eq 1 ] && ! command -v moto_server >/dev/null; then
   }
   $SUDO ln -sf "$venv/bin/moto_server" /usr/local/bin/moto_server
 fi
+
+# The ARM64 example images: QEMU registered with binfmt_misc (what systemd-binfmt does at
+# boot on machines that have it), and Debian's static busybox for arm64, cached.
+if [ "$want_test" -eq 1 ]; then
+  here=$(dirname "$0")
+  $SUDO "$here/register_binfmt.sh"
+  quiet "$here/fetch_busybox.sh" aarch64
+fi
 exit 0

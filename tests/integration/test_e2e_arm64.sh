@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end on ARM64 code: the static aarch64 monitor_system (make static-arm64) runs the
-# prime example's aarch64 build, both under qemu-aarch64-static (no binfmt_misc here, so
-# qemu is named explicitly, for the monitor and for the workload it starts). First by hand,
+# prime example's aarch64 build, both under qemu-aarch64-static, named explicitly for the
+# monitor and for the workload it starts (so this holds without binfmt_misc too; the ARM64
+# images in test_example_images_arm64.sh need it). First by hand,
 # then as orchestrate's local backend would run it on a Graviton profile, so the CSV and
 # summary are collected into results.csv like any other job.
 . "$(dirname "$0")/lib.sh"

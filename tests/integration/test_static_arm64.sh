@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# The static aarch64 monitor (make static-arm64) runs under qemu-aarch64-static (this
-# machine has no binfmt_misc, so qemu is called explicitly) and monitors an aarch64
-# workload: a tiny static aarch64 program, itself started through qemu because the host
-# kernel cannot exec an aarch64 binary. Checks the exit status, the CSV and the summary,
-# including the architecture the monitor reports.
+# The static aarch64 monitor (make static-arm64) runs under qemu-aarch64-static (called
+# explicitly, so this holds without binfmt_misc) and monitors an aarch64 workload: a tiny
+# static aarch64 program, itself started through qemu for the same reason. Checks the exit
+# status, the CSV and the summary, including the architecture the monitor reports.
 . "$(dirname "$0")/lib.sh"
 
 STATIC=${STATIC_ARM64_BUILD:-$ROOT/build/static-arm64}
