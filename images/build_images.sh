@@ -5,6 +5,9 @@
 #   localhost/monitor_system:latest-amd64    (and latest-arm64: the same, retagged;
 #                                            latest: the amd64 one)
 #   localhost/monitor_system-busybox:VERSION the amd64 monitor + busybox-static, runnable
+#                                            (also tagged VERSION-amd64, and VERSION-arm64:
+#                                            the arm64 pair, Debian's arm64 busybox-static
+#                                            from tools/fetch_busybox.sh)
 #   build/images/monitor_system-VERSION.oci.tar
 #                                            the multi-arch image (an OCI image index of
 #                                            both), ready for `skopeo copy --all`
@@ -89,12 +92,26 @@ done
 # `latest`: the build host's architecture, the examples' default MONITOR_IMAGE.
 podman tag "$repo:$version-amd64" "$repo:latest"
 multiarch_archive
-mkdir -p "$ctx/busybox/rootfs/bin" "$ctx/busybox/rootfs/tmp"
-chmod 1777 "$ctx/busybox/rootfs/tmp"
-cp "$busybox" "$ctx/busybox/rootfs/bin/busybox"
-for applet in $("$busybox" --list); do
-  [ "$applet" = busybox ] || ln -s busybox "$ctx/busybox/rootfs/bin/$applet"
-done
-build "$repo-busybox:$version" images/busybox.Containerfile "$ctx/busybox" \
-  --build-arg MONITOR_IMAGE="$repo:$version-amd64"
+# busybox_image ARCH BUSYBOX: the monitor of ARCH plus that busybox, a shell image to try
+# things in. The applet names come from this machine's busybox (the other one may not run).
+busybox_image() {
+  local a=$1 bb=$2 dir=$ctx/busybox-$1
+  mkdir -p "$dir/rootfs/bin" "$dir/rootfs/tmp"
+  chmod 1777 "$dir/rootfs/tmp"
+  cp "$bb" "$dir/rootfs/bin/busybox"
+  for applet in $("$busybox" --list); do
+    [ "$applet" = busybox ] || ln -s busybox "$dir/rootfs/bin/$applet"
+  done
+  build "$repo-busybox:$version-$a" images/busybox.Containerfile "$dir" \
+    --arch "$a" --os linux --build-arg MONITOR_IMAGE="$repo:$version-$a"
+}
+busybox_image amd64 "$busybox"
+podman tag "$repo-busybox:$version-amd64" "$repo-busybox:$version"
 podman tag "$repo-busybox:$version" "$repo-busybox:latest"
+if [[ " ${arches[*]} " == *" arm64 "* ]]; then
+  if arm64_busybox=$(tools/fetch_busybox.sh aarch64); then
+    busybox_image arm64 "$arm64_busybox"
+  else
+    echo "build_images.sh: no arm64 busybox, so no $repo-busybox:$version-arm64" >&2
+  fi
+fi

@@ -14,6 +14,7 @@ repo=localhost/it-monitor-$$
 version=$(cat "$ROOT/VERSION")
 cleanup_images() {
   podman rmi -f "$repo-busybox:$version" "$repo-busybox:latest" \
+    "$repo-busybox:$version-amd64" "$repo-busybox:$version-arm64" \
     "$repo:$version-amd64" "$repo:latest-amd64" "$repo:latest" "$repo:$version-arm64" "$repo:latest-arm64"
 }
 on_exit cleanup_images
@@ -40,6 +41,15 @@ if [ -x "$ROOT/build/static-arm64/monitor_system" ]; then
   expect_eq "multi-arch OCI archive lists both architectures" "$archs" amd64,arm64
   check "podman images still works (no local manifest list left behind)" \
     sh -c "podman images >/dev/null"
+  # The arm64 shell image runs (through QEMU and binfmt_misc, as install_deps sets up).
+  if "$ROOT/tools/register_binfmt.sh" --check; then
+    expect_eq "the arm64 busybox image runs an arm64 shell under its arm64 monitor" \
+      "$(podman run --rm --arch arm64 "$repo-busybox:$version-arm64" --quiet --cmd /bin/sh -c \
+         'uname -m; cat /proc/self/maps >/dev/null; echo ppid=$PPID' 2>&1 | tr '\n' ' ')" \
+      "aarch64 ppid=1 "
+  else
+    fail "qemu-aarch64 is not registered with binfmt_misc (tools/install_deps.sh --test)"
+  fi
 fi
 
 # The workload: prints, checks who PID 1 is, writes a custom metric, exits 3.
