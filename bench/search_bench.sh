@@ -18,6 +18,7 @@
 #     median evaluations to the best row and to within 10%, bayes and random at q = 1 and
 #     q = 4, beside random order's expected (N+1)/(m+1).
 #   bench/search_bench.sh [SEEDS]        (BUILD=build by default; SEEDS 20)
+#   PARTS=2 bench/search_bench.sh 20     only part 2 (PARTS=1: only part 1; default both)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -28,7 +29,9 @@ ORCH=$BUILD/orchestrate
 PY=/usr/bin/python3   # Debian's python3, where python3-optuna lives
 DATA=../shared/data/cloud-configs
 
+PARTS=${PARTS:-12}
 echo "== search benchmark ($SEEDS seeds); outputs in $OUT"
+part1() {
 # --- 1. synthetic functions ---------------------------------------------------------------
 ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -I. -o "$OUT/search_bench" bench/search_bench.c \
   "$BUILD/liborchestrator.a" "$BUILD/libcommon.a" -lm || { echo "search_bench: build failed" >&2; exit 1; }
@@ -94,6 +97,9 @@ for fn in budget:
 print("(not reached within the budget counts as budget+1; scikit-optimize's published means:"
       " Branin 33.1, Hartmann-6 57.3)")
 PY
+}
+[[ $PARTS == *1* ]] && { part1 || exit 1; }
+[[ $PARTS == *2* ]] || exit 0
 
 # --- 2. simulate on published measurements ---------------------------------------------------
 if [ ! -x "$ORCH" ] || [ ! -d "$DATA" ]; then

@@ -101,7 +101,23 @@ void search_free(search *s)
     if (s->have_grid)
         search_grid_free(&s->grid);
     free(s->theta);
+    free(s->hedge_nominee);
     free(s);
+}
+
+int search_hedge_record(search *s, const double *nominees)
+{
+    size_t w = SEARCH_HEDGE_ARMS * s->D;
+    if (s->n_hedge == s->cap_hedge) {
+        size_t cap = s->cap_hedge ? 2 * s->cap_hedge : 8;
+        double *g = realloc(s->hedge_nominee, cap * w * sizeof *g);
+        if (!g)
+            return -1;
+        s->hedge_nominee = g;
+        s->cap_hedge = cap;
+    }
+    memcpy(s->hedge_nominee + s->n_hedge++ * w, nominees, w * sizeof *nominees);
+    return 0;
 }
 
 int search_set_candidates(search *s, const double *points, size_t n, char *err, size_t errlen)
@@ -366,6 +382,10 @@ int search_ask(search *s, const double *pending, size_t n_pending, size_t q, dou
     return rc;
 }
 
+/* The state is one line: "gp-theta" and the GP's warm start (enc_dims + 2 numbers, or
+ * none before the first model), then, once GP-Hedge has decided anything, "hedge", its
+ * SEARCH_HEDGE_ARMS gains, the observation count of its open nominations, their number
+ * and their points. */
 char *search_state_save(const search *s)
 {
     strbuf sb = STRBUF_INIT;
@@ -373,7 +393,65 @@ char *search_state_save(const search *s)
     if (s->theta)
         for (size_t i = 0; i < s->sp->enc_dims + 2; i++)
             sb_printf(&sb, " %.17g", s->theta[i]);
+    int hedged = s->n_hedge > 0;
+    for (size_t a = 0; a < SEARCH_HEDGE_ARMS; a++)
+        hedged |= s->hedge_gain[a] != 0;
+    if (hedged) {
+        sb_puts(&sb, " hedge");
+        for (size_t a = 0; a < SEARCH_HEDGE_ARMS; a++)
+            sb_printf(&sb, " %.17g", s->hedge_gain[a]);
+        sb_printf(&sb, " %zu %zu", s->hedge_nobs, s->n_hedge);
+        for (size_t i = 0; i < s->n_hedge * SEARCH_HEDGE_ARMS * s->D; i++)
+            sb_printf(&sb, " %.17g", s->hedge_nominee[i]);
+    }
     return sb_detach(&sb);
+}
+
+/* Up to max finite numbers from *p (advanced past them); the count read. */
+static size_t parse_numbers(const char **p, double *out, size_t max)
+{
+    size_t n = 0;
+    while (n < max) {
+        char *end;
+        double v = strtod(*p, &end);
+        if (end == *p || !isfinite(v))
+            break;
+        out[n++] = v;
+        *p = end;
+    }
+    while (**p == ' ' || **p == '\n')
+        (*p)++;
+    return n;
+}
+
+/* The "hedge ..." part of a state into s; 0 or -1. */
+static int load_hedge(search *s, const char *p, char *err, size_t errlen)
+{
+    double head[SEARCH_HEDGE_ARMS + 2];
+    if (parse_numbers(&p, head, SEARCH_HEDGE_ARMS + 2) != SEARCH_HEDGE_ARMS + 2 ||
+        head[SEARCH_HEDGE_ARMS] < 0 || head[SEARCH_HEDGE_ARMS + 1] < 0 ||
+        head[SEARCH_HEDGE_ARMS + 1] > 1e6) {
+        snprintf(err, errlen, "search state: bad hedge gains");
+        return -1;
+    }
+    size_t n = (size_t)head[SEARCH_HEDGE_ARMS + 1], w = SEARCH_HEDGE_ARMS * s->D;
+    double *pts = malloc((n ? n : 1) * w * sizeof *pts);
+    if (!pts) {
+        snprintf(err, errlen, "search state: out of memory");
+        return -1;
+    }
+    if (parse_numbers(&p, pts, n * w) != n * w || *p) {
+        free(pts);
+        snprintf(err, errlen, "search state: expected %zu hedge nominees", n);
+        return -1;
+    }
+    for (size_t a = 0; a < SEARCH_HEDGE_ARMS; a++)
+        s->hedge_gain[a] = head[a];
+    s->hedge_nobs = (size_t)head[SEARCH_HEDGE_ARMS];
+    free(s->hedge_nominee);
+    s->hedge_nominee = pts;
+    s->n_hedge = s->cap_hedge = n;
+    return 0;
 }
 
 int search_state_load(search *s, const char *text, char *err, size_t errlen)
@@ -386,32 +464,25 @@ int search_state_load(search *s, const char *text, char *err, size_t errlen)
     const char *p = text + 8;
     while (*p == ' ')
         p++;
-    if (!*p) {
-        free(s->theta);
-        s->theta = NULL;
-        return 0;
-    }
     double *theta = malloc(P * sizeof *theta);
     if (!theta) {
         snprintf(err, errlen, "search state: out of memory");
         return -1;
     }
-    for (size_t i = 0; i < P; i++) {
-        char *end;
-        theta[i] = strtod(p, &end);
-        if (end == p || !isfinite(theta[i])) {
-            free(theta);
-            snprintf(err, errlen, "search state: expected %zu numbers", P);
-            return -1;
-        }
-        p = end;
-    }
-    while (*p == ' ' || *p == '\n')
-        p++;
-    if (*p) {
+    size_t got = parse_numbers(&p, theta, P);
+    int hedge = strncmp(p, "hedge", 5) == 0;
+    if ((got != 0 && got != P) || (*p && !hedge)) {
         free(theta);
         snprintf(err, errlen, "search state: expected %zu numbers", P);
         return -1;
+    }
+    if (hedge && load_hedge(s, p + 5, err, errlen) != 0) {
+        free(theta);
+        return -1;
+    }
+    if (got == 0) {
+        free(theta);
+        theta = NULL;
     }
     free(s->theta);
     s->theta = theta;

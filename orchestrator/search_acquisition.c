@@ -87,6 +87,30 @@ double search_ei_lognormal(double mu, double sd, double best)
     return v > 0 ? v : 0;
 }
 
+void search_hedge_add_gains(double *gains, size_t n, const double *mu, size_t n_decisions)
+{
+    for (size_t k = 0; k < n_decisions; k++)
+        for (size_t a = 0; a < n; a++)
+            gains[a] -= mu[k * n + a];
+}
+
+void search_hedge_probabilities(const double *gains, const int *available, size_t n,
+                                double eta, double *p)
+{
+    double top = -INFINITY, total = 0;
+    for (size_t a = 0; a < n; a++)
+        if ((!available || available[a]) && gains[a] > top)
+            top = gains[a];
+    for (size_t a = 0; a < n; a++) {
+        int ok = (!available || available[a]) && gains[a] > -INFINITY;
+        /* Shifted by the largest gain, so the exponent never overflows. */
+        p[a] = ok ? exp(eta * (gains[a] - top)) : 0;
+        total += p[a];
+    }
+    for (size_t a = 0; a < n; a++)
+        p[a] = total > 0 ? p[a] / total : 1.0 / (double)n;
+}
+
 static const char *const acq_names[] = { "logei", "ei", "pi", "ucb", "hedge" };
 
 int search_acq_parse(const char *name, search_acq_kind *out)

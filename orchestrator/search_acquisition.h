@@ -4,6 +4,8 @@
 #ifndef ORCHESTRATOR_SEARCH_ACQUISITION_H
 #define ORCHESTRATOR_SEARCH_ACQUISITION_H
 
+#include <stddef.h>
+
 typedef enum search_acq_kind {
     SEARCH_ACQ_LOGEI = 0,  /* log of expected improvement, stable far from the incumbent */
     SEARCH_ACQ_EI,
@@ -29,6 +31,19 @@ double search_ucb(double mu, double sd, double kappa);
 /* Expected improvement in the original units of a target whose log is N(mu, sd²):
  * E[max(best - exp(f), 0)] (CherryPick's stop rule compares it with the best value). */
 double search_ei_lognormal(double mu, double sd, double best);
+
+/* GP-Hedge (Hoffman, Brochu and de Freitas, 2011) over n acquisitions: each has a gain,
+ * the sum over past decisions of the model's posterior mean (negated: we minimise) at the
+ * point it nominated, evaluated once the model has seen the results. */
+#define SEARCH_HEDGE_ARMS 3   /* EI, PI and UCB, in that order */
+/* gains[a] -= sum over k < n_decisions of mu[k * n + a] (posterior means of the nominees
+ * of decision k under the updated model). */
+void search_hedge_add_gains(double *gains, size_t n, const double *mu, size_t n_decisions);
+/* The probability of choosing each acquisition: softmax(eta × gains), with p[a] = 0 where
+ * gains[a] is -inf or available[a] is 0 (available may be NULL). Uniform when nothing is
+ * available. */
+void search_hedge_probabilities(const double *gains, const int *available, size_t n,
+                                double eta, double *p);
 
 /* "logei", "ei", "pi", "ucb", "hedge"; 0 or -1. */
 int search_acq_parse(const char *name, search_acq_kind *out);

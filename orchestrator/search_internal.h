@@ -24,6 +24,13 @@ struct search {
     search_grid grid;
     int have_grid;
     double *theta;            /* warm start of the GP (enc_dims + 2), or NULL */
+    /* GP-Hedge: the gains of EI, PI and UCB, and the points each nominated at the
+     * decisions made since the gains were last brought up to date (n_hedge decisions of
+     * SEARCH_HEDGE_ARMS points), made when the search had hedge_nobs observations. */
+    double hedge_gain[SEARCH_HEDGE_ARMS];
+    double *hedge_nominee;    /* n_hedge × SEARCH_HEDGE_ARMS × D */
+    size_t n_hedge, cap_hedge;
+    size_t hedge_nobs;
     double last_max_ei;       /* original units; NaN when unknown */
     size_t last_max_ei_nobs;  /* n_obs when it was computed */
 };
@@ -55,6 +62,9 @@ int search_propose_bayes(search *s, const double *pending, size_t n_pending, siz
                          double *out, size_t *n_out, char *err, size_t errlen);
 /* The largest expected improvement in original units over the untried points. */
 int search_max_ei(search *s, double *max_ei, char *err, size_t errlen);
+
+/* Appends one decision's SEARCH_HEDGE_ARMS nominees (SEARCH_HEDGE_ARMS × D); 0 or -1. */
+int search_hedge_record(search *s, const double *nominees);
 
 /* 1 when observation i met the constraint (or there is none). */
 int search_obs_feasible(const search *s, size_t i);

@@ -648,50 +648,83 @@ static int add_believer(search *s, search_model *m, scorer *c, const double *x, 
     return 0;
 }
 
-/* GP-Hedge, one step: each of EI, PI and UCB nominates its best point; one is drawn with
- * probability growing with how good the model thinks its nominee is. */
+/* GP-Hedge, the gains: the model now knows the results of the points asked for when the
+ * open nominations were made, so each acquisition is credited with (minus) the posterior
+ * mean, in the model's standardised units, at the points it nominated then. Nothing
+ * changes while no new observation has arrived. */
+static int hedge_update_gains(search *s, const search_model *m, char *err, size_t errlen)
+{
+    if (s->n_hedge == 0 || s->n_obs == s->hedge_nobs)
+        return 0;
+    size_t n = s->n_hedge * SEARCH_HEDGE_ARMS, E = s->sp->enc_dims;
+    double *mu = malloc(n * sizeof *mu), *enc = malloc(E * sizeof *enc);
+    if (!mu || !enc) {
+        free(mu);
+        free(enc);
+        snprintf(err, errlen, "search: out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double var;
+        search_space_encode(s->sp, s->hedge_nominee + i * s->D, enc);
+        search_gp_predict(&m->gp, enc, &mu[i], &var);
+    }
+    search_hedge_add_gains(s->hedge_gain, SEARCH_HEDGE_ARMS, mu, s->n_hedge);
+    s->n_hedge = 0;
+    free(mu);
+    free(enc);
+    return 0;
+}
+
+/* GP-Hedge, one decision: EI, PI and UCB each nominate their best point; one is drawn
+ * with probability softmax(gains), and every nominee is recorded for the next update. */
 static int hedge_choice(scorer *c, const point_list *tried, search_rng *r, double *best_x,
                         double *best_score, char *err, size_t errlen)
 {
-    static const search_acq_kind kinds[3] = { SEARCH_ACQ_EI, SEARCH_ACQ_PI, SEARCH_ACQ_UCB };
-    size_t D = c->s->D;
-    double nominee[3 * 64], gain[3], sc[3];
-    double *nom = D <= 64 ? nominee : malloc(3 * D * sizeof *nom);
+    static const search_acq_kind kinds[SEARCH_HEDGE_ARMS] = { SEARCH_ACQ_EI, SEARCH_ACQ_PI,
+                                                              SEARCH_ACQ_UCB };
+    search *s = (search *)c->s;
+    size_t D = s->D;
+    double *nom = malloc(SEARCH_HEDGE_ARMS * D * sizeof *nom), sc[SEARCH_HEDGE_ARMS];
+    double p[SEARCH_HEDGE_ARMS];
+    int available[SEARCH_HEDGE_ARMS], rc = -1;
     if (!nom) {
         snprintf(err, errlen, "search: out of memory");
         return -1;
     }
-    double top = -INFINITY;
-    for (int a = 0; a < 3; a++) {
+    for (int a = 0; a < SEARCH_HEDGE_ARMS; a++) {
         c->kind = kinds[a];
-        if (maximize(c, tried, r, nom + a * D, &sc[a], err, errlen) != 0) {
-            if (nom != nominee)
-                free(nom);
-            return -1;
-        }
-        double mu, v;
-        search_space_encode(c->s->sp, nom + a * D, c->enc);
-        search_gp_predict(&c->m->gp, c->enc, &mu, &v);
-        gain[a] = sc[a] > -INFINITY ? -mu : -INFINITY;
-        top = fmax(top, gain[a]);
+        if (maximize(c, tried, r, nom + a * D, &sc[a], err, errlen) != 0)
+            goto out;
+        available[a] = sc[a] > -INFINITY;
     }
-    double w[3], total = 0;
-    for (int a = 0; a < 3; a++)
-        total += w[a] = gain[a] > -INFINITY ? exp(gain[a] - top) : 0;
-    double pick = search_rng_uniform(r) * total;
+    search_hedge_probabilities(s->hedge_gain, available, SEARCH_HEDGE_ARMS, 1.0, p);
+    double pick = search_rng_uniform(r);
     int chosen = 0;
-    for (int a = 0; a < 3; a++)
-        if (w[a] > 0) {
+    for (int a = 0; a < SEARCH_HEDGE_ARMS; a++)
+        if (p[a] > 0) {
             chosen = a;
-            if (pick < w[a])
+            if (pick < p[a])
                 break;
-            pick -= w[a];
+            pick -= p[a];
         }
     memcpy(best_x, nom + chosen * D, D * sizeof *best_x);
     *best_score = sc[chosen];
-    if (nom != nominee)
-        free(nom);
-    return 0;
+    if (*best_score > -INFINITY) {
+        /* An unavailable arm nominates the chosen point: its gain moves with the others. */
+        for (int a = 0; a < SEARCH_HEDGE_ARMS; a++)
+            if (!available[a])
+                memcpy(nom + a * D, best_x, D * sizeof *best_x);
+        if (search_hedge_record(s, nom) != 0) {
+            snprintf(err, errlen, "search: out of memory");
+            goto out;
+        }
+        s->hedge_nobs = s->n_obs;
+    }
+    rc = 0;
+out:
+    free(nom);
+    return rc;
 }
 
 static int count_successes(const search *s)
@@ -711,6 +744,10 @@ static int model_points(search *s, point_list *tried, const double *pending, siz
         return -1;
     size_t D = s->D, start = *n_out;
     int rc = -1;
+    if (s->opt.acquisition == SEARCH_ACQ_HEDGE && hedge_update_gains(s, &m, err, errlen) != 0) {
+        search_model_free(&m);
+        return -1;
+    }
     scorer c = { s, &m, (int)s->opt.acquisition, malloc(s->sp->enc_dims * sizeof(double)) };
     double *sorted = malloc((n_pending + 1) * D * sizeof *sorted), *x = malloc(D * sizeof *x);
     if (!c.enc || !sorted || !x) {

@@ -53,10 +53,43 @@ TEST(pi_ucb_and_lognormal_ei)
     CHECK(search_acq_parse("nope", &k) != 0);
 }
 
+TEST(hedge_gains_accumulate_and_softmax)
+{
+    /* Two decisions of three arms: gains -= each decision's posterior means. */
+    double gains[3] = { 0.5, 0, -1 };
+    const double mu[6] = { -1, 0.25, 2, /* decision 2: */ -0.5, 0.25, 0 };
+    search_hedge_add_gains(gains, 3, mu, 2);
+    CHECK_NEAR(gains[0], 2.0, 1e-15);
+    CHECK_NEAR(gains[1], -0.5, 1e-15);
+    CHECK_NEAR(gains[2], -3.0, 1e-15);
+    /* softmax(2, -0.5, -3) = (e^5, e^2.5, 1) / (e^5 + e^2.5 + 1) */
+    double p[3], z = exp(5) + exp(2.5) + 1;
+    search_hedge_probabilities(gains, NULL, 3, 1.0, p);
+    CHECK_NEAR(p[0], exp(5) / z, 1e-12);
+    CHECK_NEAR(p[1], exp(2.5) / z, 1e-12);
+    CHECK_NEAR(p[2], 1 / z, 1e-12);
+    /* eta scales the gains; an unavailable arm gets nothing; huge gains do not overflow. */
+    search_hedge_probabilities(gains, NULL, 3, 0.5, p);
+    z = exp(2.5) + exp(1.25) + 1;
+    CHECK_NEAR(p[1], exp(1.25) / z, 1e-12);
+    int avail[3] = { 0, 1, 1 };
+    search_hedge_probabilities(gains, avail, 3, 1.0, p);
+    CHECK_NEAR(p[0], 0, 0);
+    CHECK_NEAR(p[1], exp(2.5) / (exp(2.5) + 1), 1e-12);
+    double big[3] = { 1e4, 1e4, -INFINITY };
+    search_hedge_probabilities(big, NULL, 3, 1.0, p);
+    CHECK_NEAR(p[0], 0.5, 1e-12);
+    CHECK_NEAR(p[2], 0, 0);
+    int none[3] = { 0, 0, 0 };
+    search_hedge_probabilities(gains, none, 3, 1.0, p);
+    CHECK_NEAR(p[0] + p[1] + p[2], 1, 1e-12);
+}
+
 int main(void)
 {
     RUN(ei_matches_closed_form);
     RUN(log_ei_is_log_of_ei_and_finite_far_out);
     RUN(pi_ucb_and_lognormal_ei);
+    RUN(hedge_gains_accumulate_and_softmax);
     return unit_done();
 }
