@@ -30,7 +30,7 @@ endif
 CPPFLAGS += -I. -MMD -MP -DMONITOR_VERSION=\"$(VERSION)\"
 CFLAGS   += $(CSTD) $(WARN) $(OPT)
 
-PKGS_UPLOADER := libcurl openssl expat jansson
+PKGS_UPLOADER := libcurl openssl expat jansson zlib
 PKGS_MONITOR  := libnl-3.0 libnl-route-3.0
 PKGS_ORCH     := yaml-0.1 sqlite3
 PKGCFG        ?= pkg-config

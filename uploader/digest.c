@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
+#include <zlib.h>
 
 void hex_encode(const unsigned char *in, size_t n, char *out)
 {
@@ -39,4 +40,17 @@ void md5_base64(const void *data, size_t len, char out[25])
     unsigned int md_len = 0;
     EVP_Digest(data, len, md, &md_len, EVP_md5(), NULL);
     base64_encode(md, md_len, out);
+}
+
+uint32_t crc32_update(uint32_t crc, const void *data, size_t len)
+{
+    return (uint32_t)crc32_z(crc, data, len);
+}
+
+void crc32_bytes(uint32_t crc, unsigned char out[4])
+{
+    out[0] = (unsigned char)(crc >> 24);
+    out[1] = (unsigned char)(crc >> 16);
+    out[2] = (unsigned char)(crc >> 8);
+    out[3] = (unsigned char)crc;
 }

@@ -212,6 +212,8 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *ud)
         copy_header_value(x->request_id, sizeof x->request_id, v, vl);
     } else if (nl == 28 && strncasecmp(data, "x-amz-server-side-encryption", 28) == 0) {
         copy_header_value(x->sse, sizeof x->sse, v, vl);
+    } else if (nl == 20 && strncasecmp(data, "x-amz-checksum-crc32", 20) == 0) {
+        copy_header_value(x->checksum_crc32, sizeof x->checksum_crc32, v, vl);
     } else if (nl == 13 && strncasecmp(data, "content-range", 13) == 0) {
         copy_header_value(x->content_range, sizeof x->content_range, v, vl);
         const char *slash = strrchr(x->content_range, '/');
@@ -231,6 +233,7 @@ static void reset_response(http_xfer *x)
     sb_reset(&x->resp);
     x->sink_written = 0;
     x->etag[0] = x->request_id[0] = x->content_range[0] = x->sse[0] = '\0';
+    x->checksum_crc32[0] = '\0';
     x->content_length = -1;
     x->curl_rc = CURLE_OK;
     x->curl_err[0] = '\0';

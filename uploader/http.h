@@ -51,6 +51,7 @@ typedef struct http_xfer {
     char request_id[128];
     char content_range[128];
     char sse[64];                 /* x-amz-server-side-encryption */
+    char checksum_crc32[64];      /* x-amz-checksum-crc32 ("BASE64" or "BASE64-N") */
     int64_t content_length;       /* -1 when absent */
     CURLcode curl_rc;
     char curl_err[CURL_ERROR_SIZE];

@@ -24,6 +24,7 @@ typedef struct cli_opts {
     int stall_seconds;                  /* drop and retry a transfer stalled this long */
     unsigned long long part_size;       /* multipart part size / ranged GET size */
     unsigned long long threshold;       /* multipart threshold */
+    s3_checksum checksum;               /* of uploads (--checksum crc32|md5|auto) */
     char **pos;          /* positional arguments (borrowed from argv) */
     int n_pos;
 } cli_opts;
@@ -54,6 +55,12 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
             o->part_size = strtoull(argv[++i], NULL, 10);
         else if (strcmp(a, "--multipart-threshold") == 0 && i + 1 < argc)
             o->threshold = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(a, "--checksum") == 0 && i + 1 < argc) {
+            if (s3_checksum_parse(argv[++i], &o->checksum) < 0) {
+                fprintf(stderr, "--checksum takes crc32, md5 or auto, not %s\n", argv[i]);
+                return -1;
+            }
+        }
         else if (strncmp(a, "--", 2) == 0 && a[2]) {
             fprintf(stderr, "unknown option %s\n", a);
             return -1;
@@ -73,6 +80,7 @@ static s3_client *make_client(const cli_opts *o)
     so.session.stall_seconds = o->stall_seconds;
     so.part_size = o->part_size;
     so.multipart_threshold = o->threshold;
+    so.checksum = o->checksum;
     /* Results must not be lost to a short outage: more patience than the SDK default. */
     so.session.max_attempts = getenv("AWS_MAX_ATTEMPTS") ? 0 : 5;
     s3_client *c = NULL;

@@ -12,6 +12,29 @@
 #include "uploader/s3_internal.h"
 #include "uploader/sigv4.h"
 
+/* An endpoint of AWS itself (regional, FIPS, dual-stack, China), not an S3-compatible
+ * server. */
+static int is_aws_endpoint(const char *endpoint)
+{
+    const char *host = strstr(endpoint, "://");
+    host = host ? host + 3 : endpoint;
+    size_t n = strcspn(host, ":/");
+    static const char *const suffixes[] = { ".amazonaws.com", ".amazonaws.com.cn" };
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+        size_t sl = strlen(suffixes[i]);
+        if (n > sl && strncasecmp(host + n - sl, suffixes[i], sl) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* AWS checks x-amz-checksum-crc32 (and its SDKs send it); S3-compatible servers reliably
+ * check only Content-MD5: moto 5 echoes a CRC32 header unchecked, s3rver 4 ignores it. */
+static s3_checksum default_checksum(const char *endpoint)
+{
+    return endpoint && is_aws_endpoint(endpoint) ? S3_CHECKSUM_CRC32 : S3_CHECKSUM_MD5;
+}
+
 int s3_client_new(const s3_options *opt, s3_client **out, aws_error *err)
 {
     s3_client *c = calloc(1, sizeof *c);
@@ -38,6 +61,9 @@ int s3_client_new(const s3_options *opt, s3_client **out, aws_error *err)
     c->part_size = opt->part_size;
     c->threshold = opt->multipart_threshold ? opt->multipart_threshold : 16 * MIB;
     c->max_keys = opt->max_keys > 0 && opt->max_keys <= 1000 ? opt->max_keys : 1000;
+    c->checksum = opt->checksum != S3_CHECKSUM_AUTO
+                      ? opt->checksum
+                      : default_checksum(aws_session_endpoint(c->session, "s3"));
     *out = c;
     return 0;
 }
@@ -70,7 +96,7 @@ static int use_path_style(const s3_client *c, const char *endpoint, const char *
         return 0;
     /* A custom endpoint (a local server, an S3-compatible store) rarely resolves
      * bucket subdomains. */
-    return strstr(endpoint, ".amazonaws.com") == NULL || !dns_compatible(bucket);
+    return !is_aws_endpoint(endpoint) || !dns_compatible(bucket);
 }
 
 int s3_target_make(s3_client *c, const char *verb, const char *bucket, const char *key,
@@ -128,36 +154,6 @@ uint64_t s3_choose_part_size(const s3_client *c, uint64_t size)
     if (part > S3_MAX_PART)
         part = S3_MAX_PART;
     return part;
-}
-
-int s3_md5_file_range(int fd, uint64_t off, uint64_t len, char out[25])
-{
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    size_t cap = 1 << 20;
-    unsigned char *buf = malloc(cap);
-    int rc = -1;
-    if (!ctx || !buf || EVP_DigestInit_ex(ctx, EVP_md5(), NULL) != 1)
-        goto done;
-    uint64_t done_bytes = 0;
-    while (done_bytes < len) {
-        size_t want = len - done_bytes < cap ? (size_t)(len - done_bytes) : cap;
-        ssize_t r = pread(fd, buf, want, (off_t)(off + done_bytes));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            goto done;
-        EVP_DigestUpdate(ctx, buf, (size_t)r);
-        done_bytes += (uint64_t)r;
-    }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
-    EVP_DigestFinal_ex(ctx, md, &md_len);
-    base64_encode(md, md_len, out);
-    rc = 0;
-done:
-    free(buf);
-    EVP_MD_CTX_free(ctx);
-    return rc;
 }
 
 int s3_etag_matches(const char *etag, const char *sse, const char md5_base64[25])

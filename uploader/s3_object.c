@@ -1,5 +1,5 @@
-/* Single-request object operations: PutObject (with Content-MD5, which the server checks
- * against what it received), GetObject into memory, HeadObject, DeleteObject. */
+/* Single-request object operations: PutObject (with the client's checksum, CRC32 or
+ * Content-MD5, which the server checks against what it received), GetObject into memory, HeadObject, DeleteObject. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -29,26 +29,47 @@ static int run_simple(s3_client *c, const char *verb, const char *method, const 
     return rc;
 }
 
+/* Whether the answer to a PutObject confirms our checksum; 0 yes (or the server cannot
+ * tell us), 1 it stored other bytes (err filled: send again). */
+static int put_check(s3_client *c, const s3_sum *sum, const http_xfer *x, const char *what,
+                     aws_error *err)
+{
+    int ok = s3_sum_confirmed(sum, x);
+    if (ok < 0 && sum->kind == S3_CHECKSUM_CRC32)
+        s3_warn_unchecked(c, what);
+    if (ok != 0)
+        return 0;
+    if (sum->kind == S3_CHECKSUM_MD5)
+        aws_error_set(err, "%s: the server stored other bytes than were sent (ETag %s)", what,
+                      x->etag);
+    else
+        aws_error_set(err, "%s: the server stored other bytes than were sent (CRC32 %s, "
+                      "ours %s)", what, x->checksum_crc32, sum->b64);
+    return 1;
+}
+
 static int put_single(s3_client *c, const char *bucket, const char *key, int fd,
                       const void *data, uint64_t size, const char *content_type,
                       aws_error *err)
 {
-    char md5[25], hash[65];
+    s3_sum sum;
+    char hash[65];
     const char *payload = SIGV4_UNSIGNED_PAYLOAD;
     if (fd >= 0) {
-        if (s3_md5_file_range(fd, 0, size, md5) < 0) {
+        if (s3_sum_file_range(c->checksum, fd, 0, size, &sum) < 0) {
             aws_error_set(err, "PUT s3://%s/%s: cannot read the file", bucket, key);
             return -1;
         }
     } else {
-        md5_base64(data ? data : "", (size_t)size, md5);
+        s3_sum_buffer(c->checksum, data ? data : "", (size_t)size, &sum);
         /* In memory the body is cheap to hash: sign it too. */
         sha256_hex(data ? data : "", (size_t)size, hash);
         payload = hash;
     }
-    aws_header h[] = { { "Content-MD5", md5 },
-                       { "Content-Type", content_type ? content_type
-                                                      : "application/octet-stream" } };
+    aws_header h[1 + S3_SUM_MAX_HEADERS];
+    h[0] = (aws_header){ "Content-Type",
+                         content_type ? content_type : "application/octet-stream" };
+    size_t nh = 1 + s3_sum_headers(&sum, h + 1);
     http_xfer x;
     http_xfer_init(&x);
     if (fd >= 0) {
@@ -60,14 +81,17 @@ static int put_single(s3_client *c, const char *bucket, const char *key, int fd,
         x.body_len = (size_t)size;
     }
     int rc;
-    /* The ETag is the MD5 of what the server stored: a difference means the bytes changed
-     * on the way (where the server does not check Content-MD5 itself); send again. */
+    /* A server that does not check the checksum itself still tells what it stored (the
+     * ETag is the MD5 of it; the CRC32 is echoed): a difference means the bytes changed
+     * on the way; send again. */
     for (int attempt = 1;; attempt++) {
-        rc = run_simple(c, "PUT", "PUT", bucket, key, NULL, h, 2, payload, &x, err);
-        if (rc < 0 || s3_etag_matches(x.etag, x.sse, md5) != 0)
+        rc = run_simple(c, "PUT", "PUT", bucket, key, NULL, h, nh, payload, &x, err);
+        if (rc < 0)
             break;
-        aws_error_set(err, "PUT s3://%s/%s: the server stored other bytes than were sent "
-                      "(ETag %s)", bucket, key, x.etag);
+        char what[1200];
+        snprintf(what, sizeof what, "PUT s3://%s/%s", bucket, key);
+        if (put_check(c, &sum, &x, what, err) == 0)
+            break;
         rc = -1;
         if (attempt >= aws_session_max_attempts(c->session))
             break;

@@ -149,6 +149,31 @@ int s3_xml_parse_initiate(const char *xml, size_t len, char **upload_id)
     return 0;
 }
 
+typedef struct complete_fields {
+    char *out;
+    size_t cap;
+} complete_fields;
+
+static void complete_leaf(const char *path, const char *text, void *ud)
+{
+    complete_fields *f = ud;
+    if (path_is(path, "CompleteMultipartUploadResult/ChecksumCRC32"))
+        snprintf(f->out, f->cap, "%s", text);
+}
+
+int s3_xml_parse_complete_checksum(const char *xml, size_t len, char *out, size_t cap)
+{
+    char root[64];
+    complete_fields f = { out, cap };
+    out[0] = '\0';
+    if (walk_xml(xml, len, complete_leaf, &f, root, sizeof root) < 0 ||
+        strcmp(root, "CompleteMultipartUploadResult") != 0) {
+        out[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- ListObjectsV2 ---- */
 
 typedef struct list_state {

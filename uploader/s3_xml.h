@@ -17,6 +17,9 @@ int s3_xml_parse_error(const char *xml, size_t len, char *code, size_t code_cap,
 /* <InitiateMultipartUploadResult><UploadId/>: *upload_id malloc'd. */
 int s3_xml_parse_initiate(const char *xml, size_t len, char **upload_id);
 
+/* <CompleteMultipartUploadResult><ChecksumCRC32/>: copied into out ("" when absent). */
+int s3_xml_parse_complete_checksum(const char *xml, size_t len, char *out, size_t cap);
+
 typedef struct s3_list_entry {
     char *key;
     uint64_t size;
