@@ -152,3 +152,15 @@ int parse_psi_some_avg10(const char *buf, size_t len, double *out)
     }
     return -1;
 }
+
+int kept_figure_due(const kept_figure *k, double now, double period, int force)
+{
+    return force || !k->have || now - k->read_at >= period;
+}
+
+void kept_figure_set(kept_figure *k, double now, double value)
+{
+    k->value = value;
+    k->read_at = now;
+    k->have = 1;
+}

@@ -35,4 +35,22 @@ int scan_u64(const char **p, const char *end, uint64_t *out);
 /* PSI files ("some avg10=0.00 avg60=... total=N"): the some-line's avg10. 0 or -1. */
 int parse_psi_some_avg10(const char *buf, size_t len, double *out);
 
+/* The kernel recomputes the PSI averages every 2 s (PSI_FREQ): a file read more often
+ * gives the same avg10 again. */
+#define PSI_AVG_PERIOD 2.0
+
+/* A figure that is read only every so often and repeated in between: one the kernel
+ * itself refreshes at a period (load average, PSI), or one that changes only when
+ * someone sets it (cgroup limits). */
+typedef struct kept_figure {
+    double value;      /* NAN: not available */
+    double read_at;    /* monotonic seconds of the read */
+    int have;          /* read at least once */
+} kept_figure;
+
+/* Whether K must be read again at NOW: never read, forced, or its value would be PERIOD
+ * seconds old or older. */
+int kept_figure_due(const kept_figure *k, double now, double period, int force);
+void kept_figure_set(kept_figure *k, double now, double value);
+
 #endif

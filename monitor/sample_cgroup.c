@@ -38,6 +38,8 @@ struct cgroup_sampler {
     char path[1024];
     long ticks;
     double last_inactive_file;   /* NAN until a full read saw memory.stat */
+    kept_figure cpu_limit, mem_limit;
+    kept_figure psi[3];          /* cpu, memory, io */
     char buf[8192];
 };
 
@@ -324,15 +326,12 @@ static void read_v2(cgroup_sampler *c, cgroup_reading *r)
     r->cpu_user_seconds = usec[1] / 1e6;
     r->cpu_system_seconds = usec[2] / 1e6;
     r->throttled_seconds = usec[3] / 1e6;
-    ssize_t n = read_cf(c, CF_CPU_MAX);
-    r->cpu_limit_cores = n > 0 ? parse_cpu_max(c->buf, (size_t)n) : NAN;
     r->mem_usage_bytes = read_number(c, CF_MEM_USAGE);
     r->mem_inactive_file_bytes = read_key(c, CF_MEM_STAT, "inactive_file");
-    r->mem_limit_bytes = limit_bytes(read_number(c, CF_MEM_LIMIT));
     r->mem_peak_bytes = read_number(c, CF_MEM_PEAK);
     r->oom_kills = read_key(c, CF_MEM_EVENTS, "oom_kill");
     uint64_t rb, wb;
-    n = read_cf(c, CF_IO);
+    ssize_t n = read_cf(c, CF_IO);
     if (n >= 0 && c->fd[CF_IO] >= 0) { /* an empty io.stat means no I/O yet */
         if (parse_io_stat(c->buf, (size_t)n, &rb, &wb) < 0)
             rb = wb = 0;
@@ -350,11 +349,8 @@ static void read_v1(cgroup_sampler *c, cgroup_reading *r)
     r->cpu_user_seconds = ticks[0] / (double)c->ticks;
     r->cpu_system_seconds = ticks[1] / (double)c->ticks;
     r->throttled_seconds = read_key(c, CF_CPU_STAT, "throttled_time") / 1e9;
-    double quota = read_number(c, CF_CFS_QUOTA), period = read_number(c, CF_CFS_PERIOD);
-    r->cpu_limit_cores = quota > 0 && period > 0 ? quota / period : NAN;
     r->mem_usage_bytes = read_number(c, CF_MEM_USAGE);
     r->mem_inactive_file_bytes = read_key(c, CF_MEM_STAT, "total_inactive_file");
-    r->mem_limit_bytes = limit_bytes(read_number(c, CF_MEM_LIMIT));
     r->mem_peak_bytes = read_number(c, CF_MEM_PEAK);
     r->oom_kills = read_key(c, CF_MEM_EVENTS, "oom_kill");
     uint64_t rb, wb;
@@ -364,6 +360,40 @@ static void read_v1(cgroup_sampler *c, cgroup_reading *r)
             rb = wb = 0;
         r->read_bytes = (double)rb;
         r->write_bytes = (double)wb;
+    }
+}
+
+/* The CPU quota in cores: v2 cpu.max, v1 cfs_quota_us / cfs_period_us. */
+static double read_cpu_limit(cgroup_sampler *c)
+{
+    if (c->version == 2) {
+        ssize_t n = read_cf(c, CF_CPU_MAX);
+        return n > 0 ? parse_cpu_max(c->buf, (size_t)n) : NAN;
+    }
+    double quota = read_number(c, CF_CFS_QUOTA), period = read_number(c, CF_CFS_PERIOD);
+    return quota > 0 && period > 0 ? quota / period : NAN;
+}
+
+/* Limits change only when someone sets them: read every CG_LIMIT_PERIOD. */
+static void read_limits(cgroup_sampler *c, double now, int force, cgroup_reading *r)
+{
+    if (kept_figure_due(&c->cpu_limit, now, CG_LIMIT_PERIOD, force))
+        kept_figure_set(&c->cpu_limit, now, read_cpu_limit(c));
+    if (kept_figure_due(&c->mem_limit, now, CG_LIMIT_PERIOD, force))
+        kept_figure_set(&c->mem_limit, now, limit_bytes(read_number(c, CF_MEM_LIMIT)));
+    r->cpu_limit_cores = c->cpu_limit.value;
+    r->mem_limit_bytes = c->mem_limit.value;
+}
+
+/* PSI averages change only every PSI_AVG_PERIOD in the kernel. */
+static void read_pressure(cgroup_sampler *c, double now, int force, cgroup_reading *r)
+{
+    static const enum cg_file files[3] = { CF_PSI_CPU, CF_PSI_MEM, CF_PSI_IO };
+    double *out[3] = { &r->cpu_pressure, &r->mem_pressure, &r->io_pressure };
+    for (int i = 0; i < 3; i++) {
+        if (kept_figure_due(&c->psi[i], now, PSI_AVG_PERIOD, force))
+            kept_figure_set(&c->psi[i], now, read_psi(c, files[i]));
+        *out[i] = c->psi[i].value;
     }
 }
 
@@ -388,11 +418,13 @@ void cgroup_reading_unknown(cgroup_reading *r)
     r->cpu_pressure = r->mem_pressure = r->io_pressure = NAN;
 }
 
-void cgroup_sampler_read(cgroup_sampler *c, cgroup_reading *r, int full)
+void cgroup_sampler_read(cgroup_sampler *c, cgroup_reading *r, enum cgroup_read kind,
+                         double now)
 {
     cgroup_reading_unknown(r);
     if (c->version == 0)
         return;
+    int full = kind != CG_READ_QUICK, force = kind == CG_READ_FRESH;
     if (!full)
         read_quick(c, r);
     else if (c->version == 2)
@@ -408,9 +440,8 @@ void cgroup_sampler_read(cgroup_sampler *c, cgroup_reading *r, int full)
         r->mem_bytes = cache < r->mem_usage_bytes ? r->mem_usage_bytes - cache : r->mem_usage_bytes;
     }
     if (full) {
-        r->cpu_pressure = read_psi(c, CF_PSI_CPU);
-        r->mem_pressure = read_psi(c, CF_PSI_MEM);
-        r->io_pressure = read_psi(c, CF_PSI_IO);
+        read_limits(c, now, force, r);
+        read_pressure(c, now, force, r);
     }
 }
 

@@ -34,9 +34,21 @@ int  cgroup_sampler_version(const cgroup_sampler *c);         /* 1, 2, or 0 for 
 const char *cgroup_sampler_path(const cgroup_sampler *c);     /* memory (v1) or unified dir */
 /* Every figure NAN (no cgroup). */
 void cgroup_reading_unknown(cgroup_reading *r);
-/* full: every file; else only CPU time and memory usage (the rest NAN), the cheap part
- * the monitor reads at sampling intervals below 100 ms. */
-void cgroup_sampler_read(cgroup_sampler *c, cgroup_reading *out, int full);
+/* Limits change only when someone sets them: they are read every this many seconds and
+ * repeated in between (PSI averages every PSI_AVG_PERIOD, the kernel's own period). */
+#define CG_LIMIT_PERIOD 5.0
+
+enum cgroup_read {
+    CG_READ_QUICK,   /* CPU time and memory usage only (the rest NAN): the cheap part the
+                      * monitor reads at sampling intervals below 100 ms */
+    CG_READ_FULL,    /* every figure; limits and PSI as last read while younger than
+                      * their period */
+    CG_READ_FRESH,   /* every figure, every file read now (the first and last rows) */
+};
+
+/* now: monotonic seconds, for the periods of the kept figures. */
+void cgroup_sampler_read(cgroup_sampler *c, cgroup_reading *out, enum cgroup_read kind,
+                         double now);
 /* Fills the cgroup_* columns: CPU % against the previous reading (dt seconds ago), disk
  * rates against the previous full one (dt_full seconds ago). */
 void cgroup_fill_row(const cgroup_reading *cur, const cgroup_reading *prev, double dt,

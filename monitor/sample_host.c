@@ -19,6 +19,8 @@ struct host_sampler {
     int fd[HF_COUNT];
     long ticks;
     host_cpu_times prev;
+    kept_figure load1;
+    kept_figure psi[3];   /* cpu, memory, io */
     char buf[16384];   /* /proc/stat grows with the CPU count; the cpu line comes first */
 };
 
@@ -108,33 +110,48 @@ static void sample_cpu(host_sampler *h, series_row *row)
     h->prev = cur;
 }
 
-static void sample_psi(host_sampler *h, int which, int col, series_row *row)
+static double read_psi(host_sampler *h, int which)
 {
     ssize_t n = read_kept(h, which);
     double v;
-    if (n > 0 && parse_psi_some_avg10(h->buf, (size_t)n, &v) == 0)
-        row->v[col] = v;
+    return n > 0 && parse_psi_some_avg10(h->buf, (size_t)n, &v) == 0 ? v : NAN;
 }
 
-void host_sampler_sample(host_sampler *h, series_row *row)
+static double read_load1(host_sampler *h)
 {
-    sample_cpu(h, row);
+    ssize_t n = read_kept(h, HF_LOADAVG);
+    if (n <= 0)
+        return NAN;
+    char *end;
+    double l = strtod(h->buf, &end);
+    return end != h->buf && isfinite(l) ? l : NAN;
+}
+
+static void sample_meminfo(host_sampler *h, series_row *row)
+{
     ssize_t n = read_kept(h, HF_MEMINFO);
     uint64_t kb;
     if (n > 0 && parse_keyed_u64(h->buf, (size_t)n, "MemTotal", &kb) == 0)
         row->v[COL_HOST_MEM_TOTAL_BYTES] = (double)kb * 1024.0;
     if (n > 0 && parse_keyed_u64(h->buf, (size_t)n, "MemAvailable", &kb) == 0)
         row->v[COL_HOST_MEM_AVAILABLE_BYTES] = (double)kb * 1024.0;
-    n = read_kept(h, HF_LOADAVG);
-    if (n > 0) {
-        char *end;
-        double l = strtod(h->buf, &end);
-        if (end != h->buf && isfinite(l))
-            row->v[COL_HOST_LOAD1] = l;
+}
+
+void host_sampler_sample(host_sampler *h, double now, int force, series_row *row)
+{
+    sample_cpu(h, row);
+    sample_meminfo(h, row);
+    if (kept_figure_due(&h->load1, now, LOADAVG_PERIOD, force))
+        kept_figure_set(&h->load1, now, read_load1(h));
+    row->v[COL_HOST_LOAD1] = h->load1.value;
+    static const int psi_file[3] = { HF_PSI_CPU, HF_PSI_MEM, HF_PSI_IO };
+    static const int psi_col[3] = { COL_HOST_CPU_PRESSURE, COL_HOST_MEM_PRESSURE,
+                                    COL_HOST_IO_PRESSURE };
+    for (int i = 0; i < 3; i++) {
+        if (kept_figure_due(&h->psi[i], now, PSI_AVG_PERIOD, force))
+            kept_figure_set(&h->psi[i], now, read_psi(h, psi_file[i]));
+        row->v[psi_col[i]] = h->psi[i].value;
     }
-    sample_psi(h, HF_PSI_CPU, COL_HOST_CPU_PRESSURE, row);
-    sample_psi(h, HF_PSI_MEM, COL_HOST_MEM_PRESSURE, row);
-    sample_psi(h, HF_PSI_IO, COL_HOST_IO_PRESSURE, row);
 }
 
 uint64_t host_sampler_mem_total(host_sampler *h)

@@ -20,8 +20,14 @@ typedef struct host_cpu_times {   /* seconds since boot, all CPUs together */
 /* proc_root: "/proc", or a fixture directory laid out like it. 0 or -1. */
 int  host_sampler_open(const char *proc_root, host_sampler **out);
 void host_sampler_close(host_sampler *h);
-/* Fills the host_* columns; CPU percent against the previous call. */
-void host_sampler_sample(host_sampler *h, series_row *row);
+/* The kernel recomputes the load averages every 5 s (LOAD_FREQ). */
+#define LOADAVG_PERIOD 5.0
+
+/* Fills the host_* columns; CPU percent against the previous call. now: monotonic
+ * seconds. The load average and the PSI averages are read every LOADAVG_PERIOD and
+ * PSI_AVG_PERIOD, the kernel's own periods for them, and repeated in between; force
+ * reads them now (the first and last rows). */
+void host_sampler_sample(host_sampler *h, double now, int force, series_row *row);
 /* MemTotal in bytes, or 0 when unknown. */
 uint64_t host_sampler_mem_total(host_sampler *h);
 

@@ -120,7 +120,8 @@ const series_row *sampler_take(sampler *s, int force_full)
     int tree_ok = proc_tree_sample(s->tree, &t) == 0;
     cgroup_reading cg;
     if (s->cgroup)
-        cgroup_sampler_read(s->cgroup, &cg, full);
+        cgroup_sampler_read(s->cgroup, &cg,
+                            force_full ? CG_READ_FRESH : full ? CG_READ_FULL : CG_READ_QUICK, now);
     else
         cgroup_reading_unknown(&cg);
     note_peaks(s, &t, &cg);
@@ -132,7 +133,7 @@ const series_row *sampler_take(sampler *s, int force_full)
     cgroup_fill_row(&cg, s->have_prev ? &s->cg_prev : NULL, dt,
                     full && s->have_full ? &s->cg_prev_full : NULL, now - s->last_full_mono, row);
     if (full && s->host)
-        host_sampler_sample(s->host, row);
+        host_sampler_sample(s->host, now, force_full, row);
     if (full && s->net) {
         net_sampler_sample(s->net, now, force_full, row);
         if (!s->have_net_start) {

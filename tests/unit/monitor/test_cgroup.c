@@ -1,6 +1,8 @@
 /* cgroup v1 and v2 readers on recorded cgroup trees (tests/unit/monitor/fixtures). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "common/fsutil.h"
 #include "monitor/sample_cgroup.h"
@@ -27,7 +29,7 @@ TEST(v1_container_seen_from_host)
         return;
     CHECK_INT(cgroup_sampler_version(c), 1);
     cgroup_reading r;
-    cgroup_sampler_read(c, &r, 1);
+    cgroup_sampler_read(c, &r, CG_READ_FRESH, 0);
     CHECK_NEAR(r.cpu_seconds, 2.5, 1e-9);
     CHECK_NEAR(r.cpu_user_seconds, 1.5, 1e-9);
     CHECK_NEAR(r.cpu_system_seconds, 0.7, 1e-9);
@@ -53,7 +55,7 @@ TEST(v1_inside_container_unlimited)
         return;
     CHECK_INT(cgroup_sampler_version(c), 1);
     cgroup_reading r;
-    cgroup_sampler_read(c, &r, 1);
+    cgroup_sampler_read(c, &r, CG_READ_FRESH, 0);
     CHECK_NEAR(r.cpu_seconds, 1.0, 1e-9);
     CHECK(isnan(r.cpu_limit_cores));  /* quota -1 */
     CHECK(isnan(r.mem_limit_bytes));  /* PAGE_COUNTER_MAX means no limit */
@@ -70,7 +72,7 @@ TEST(v2_unified)
         return;
     CHECK_INT(cgroup_sampler_version(c), 2);
     cgroup_reading r;
-    cgroup_sampler_read(c, &r, 1);
+    cgroup_sampler_read(c, &r, CG_READ_FRESH, 0);
     CHECK_NEAR(r.cpu_seconds, 3.0, 1e-9);
     CHECK_NEAR(r.cpu_user_seconds, 2.0, 1e-9);
     CHECK_NEAR(r.cpu_system_seconds, 1.0, 1e-9);
@@ -87,7 +89,7 @@ TEST(v2_unified)
     CHECK_NEAR(r.mem_pressure, 0.0, 1e-9);
     CHECK(isnan(r.io_pressure)); /* no io.pressure in the fixture */
     /* the quick read: CPU and usage only, the cache as last read */
-    cgroup_sampler_read(c, &r, 0);
+    cgroup_sampler_read(c, &r, CG_READ_QUICK, 0);
     CHECK_NEAR(r.cpu_seconds, 3.0, 1e-9);
     CHECK_NEAR(r.mem_bytes, 104857600 - 20971520, 0);
     CHECK(isnan(r.cpu_user_seconds) && isnan(r.read_bytes) && isnan(r.cpu_pressure));
@@ -121,9 +123,76 @@ TEST(no_cgroup_at_all)
         return;
     CHECK_INT(cgroup_sampler_version(c), 0);
     cgroup_reading r;
-    cgroup_sampler_read(c, &r, 1);
+    cgroup_sampler_read(c, &r, CG_READ_FRESH, 0);
     CHECK(isnan(r.cpu_seconds) && isnan(r.mem_bytes));
     cgroup_sampler_close(c);
+}
+
+/* Replaces FILE's content in place (same inode: the sampler keeps it open). */
+static void put(const char *dir, const char *file, const char *text)
+{
+    char *path = path_join(dir, file);
+    FILE *f = path ? fopen(path, "w") : NULL;
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    free(path);
+}
+
+static void rm(const char *dir, const char *file)
+{
+    char *path = path_join(dir, file);
+    unlink(path);
+    free(path);
+}
+
+TEST(limits_and_pressure_kept_for_their_period)
+{
+    char dir[] = "/tmp/test_cgroup.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    put(dir, "cgroup.controllers", "cpu memory io\n");
+    put(dir, "cpu.stat", "usage_usec 1000000\n");
+    put(dir, "memory.current", "4096\n");
+    put(dir, "cpu.max", "200000 100000\n");
+    put(dir, "memory.max", "1048576\n");
+    put(dir, "cpu.pressure", "some avg10=1.00 avg60=0.00 avg300=0.00 total=1\n");
+    cgroup_sampler *c = NULL;
+    CHECK_INT(cgroup_sampler_open(dir, "0::/\n", &c), 0);
+    cgroup_reading r;
+    if (c) {
+        cgroup_sampler_read(c, &r, CG_READ_FRESH, 100.0);
+        CHECK_NEAR(r.cpu_limit_cores, 2.0, 1e-9);
+        CHECK_NEAR(r.mem_limit_bytes, 1048576, 0);
+        CHECK_NEAR(r.cpu_pressure, 1.0, 1e-9);
+        put(dir, "cpu.max", "100000 100000\n");
+        put(dir, "memory.max", "max\n");
+        put(dir, "cpu.pressure", "some avg10=5.00 avg60=0.00 avg300=0.00 total=9\n");
+        put(dir, "memory.current", "8192\n");
+        cgroup_sampler_read(c, &r, CG_READ_FULL, 101.0); /* all kept, usage fresh */
+        CHECK_NEAR(r.cpu_limit_cores, 2.0, 1e-9);
+        CHECK_NEAR(r.mem_limit_bytes, 1048576, 0);
+        CHECK_NEAR(r.cpu_pressure, 1.0, 1e-9);
+        CHECK_NEAR(r.mem_usage_bytes, 8192, 0);
+        cgroup_sampler_read(c, &r, CG_READ_FULL, 102.0); /* PSI's period is over */
+        CHECK_NEAR(r.cpu_pressure, 5.0, 1e-9);
+        CHECK_NEAR(r.cpu_limit_cores, 2.0, 1e-9);
+        cgroup_sampler_read(c, &r, CG_READ_QUICK, 103.0); /* quick: no limits at all */
+        CHECK(isnan(r.cpu_limit_cores) && isnan(r.cpu_pressure));
+        cgroup_sampler_read(c, &r, CG_READ_FULL, 105.0); /* the limits' period is over */
+        CHECK_NEAR(r.cpu_limit_cores, 1.0, 1e-9);
+        CHECK(isnan(r.mem_limit_bytes)); /* "max" */
+        put(dir, "cpu.max", "max 100000\n");
+        cgroup_sampler_read(c, &r, CG_READ_FRESH, 105.5); /* fresh reads everything */
+        CHECK(isnan(r.cpu_limit_cores));
+        cgroup_sampler_close(c);
+    }
+    const char *files[] = { "cgroup.controllers", "cpu.stat", "memory.current", "cpu.max",
+                            "memory.max", "cpu.pressure" };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        rm(dir, files[i]);
+    CHECK_INT(rmdir(dir), 0);
 }
 
 TEST(parsers)
@@ -156,6 +225,7 @@ int main(void)
     RUN(v2_unified);
     RUN(rates_between_readings);
     RUN(no_cgroup_at_all);
+    RUN(limits_and_pressure_kept_for_their_period);
     RUN(parsers);
     return unit_done();
 }
