@@ -10,6 +10,9 @@ listed in FAULTS (comma-separated):
                 one byte of the body of the first N part uploads / single PUTs is changed
                 before it is forwarded (the server stores other bytes than were sent)
   stall-part:N  the first N part uploads are read and then never answered
+  corrupt-echo:N
+                the x-amz-checksum-crc32 header of the first N answers to PUTs (single
+                or part) is changed, as a server that stored other bytes would answer
   deny          every request gets 403 AccessDenied
 GET /__counts returns {"requests": total seen, "faults": faults injected}. With TLS_CERT and
 TLS_KEY (PEM files) set, the proxy speaks HTTPS.
@@ -91,17 +94,21 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             return self.send_body(503, error_xml("SlowDown", "Please reduce your request rate."))
         if take("error500"):
             return self.send_body(500, error_xml("InternalError", "We encountered an internal error."))
-        self.forward(body)
+        self.forward(body, self.command == "PUT" and take("corrupt-echo"))
 
-    def forward(self, body):
+    def forward(self, body, corrupt_echo=False):
         conn = http.client.HTTPConnection(sys.argv[2], timeout=60)
         headers = {k: v for k, v in self.headers.items()}
         conn.request(self.command, self.path, body=body, headers=headers)
         resp = conn.getresponse()
         data = resp.read()
         hop = {"transfer-encoding", "connection", "content-length", "keep-alive"}
-        self.send_body(resp.status, data,
-                       [(k, v) for k, v in resp.getheaders() if k.lower() not in hop])
+        headers = [(k, v) for k, v in resp.getheaders() if k.lower() not in hop]
+        if corrupt_echo:
+            # "AAAAAA==" is the CRC32 of nothing: never that of a non-empty body.
+            headers = [(k, "AAAAAA==" if k.lower() == "x-amz-checksum-crc32" else v)
+                       for k, v in headers]
+        self.send_body(resp.status, data, headers)
         conn.close()
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any

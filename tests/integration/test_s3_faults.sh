@@ -3,7 +3,8 @@
 # signature-checking moto: 503 SlowDown and 500 are retried until the upload lands; parts
 # whose connection is reset mid-body are sent again and the object is byte-identical; a part
 # whose answer never comes is dropped after the stall limit and sent again; bytes changed on
-# the way are caught (the server's ETag is not our MD5) and sent again; a 403
+# the way are caught (with MD5 the server's ETag is not ours; with CRC32 the echoed checksum
+# or the object's composite checksum is not ours) and sent again; a 403
 # is not retried (one request); when a multipart upload fails for good it is aborted (no
 # orphan upload left); an endpoint that stays down fails with a clear message and leaves the
 # file in place.
@@ -58,15 +59,38 @@ check "within seconds, not the default 30" test $((SECONDS - start)) -lt 20
 direct s3 cp s3://faults/stall/big.bin back_stall.bin >/dev/null 2>&1
 expect_eq "the object is byte-identical" "$(sha back_stall.bin)" "$(sha big.bin)"
 
+# MD5: moto does not check Content-MD5 either, but its ETag is the MD5 of what it stored.
 start_proxy corrupt-put:1,corrupt-part:2
-check "uploads whose bytes were changed on the way are sent again" \
-  "$MONITOR" upload --quiet small.txt s3://faults/corrupt/
+check "uploads whose bytes were changed on the way are sent again (md5)" \
+  "$MONITOR" upload --quiet --checksum md5 small.txt s3://faults/corrupt/
 expect_eq "the small object is intact" "$(direct s3 cp s3://faults/corrupt/small.txt - 2>/dev/null)" "small"
-check "a multipart upload with two corrupted parts" \
-  "$MONITOR" upload --quiet --part-size 5242880 --multipart-threshold 5242880 big.bin s3://faults/corrupt/
+check "a multipart upload with two corrupted parts (md5)" \
+  "$MONITOR" upload --quiet --checksum md5 --part-size 5242880 --multipart-threshold 5242880 big.bin s3://faults/corrupt/
 expect_eq "three corruptions were injected" "$(seen faults)" "3"
 direct s3 cp s3://faults/corrupt/big.bin back2.bin >/dev/null 2>&1
 expect_eq "and the object is byte-identical" "$(sha back2.bin)" "$(sha big.bin)"
+
+# CRC32: moto echoes the part checksums unchecked (S3 would refuse the part), but computes
+# the object's composite checksum from the parts it stored: a difference has the whole
+# upload done again.
+start_proxy corrupt-part:1
+out=$("$MONITOR" upload --quiet --checksum crc32 --part-size 5242880 --multipart-threshold 5242880 big.bin s3://faults/crc/ 2>&1); rc=$?
+expect_eq "a CRC32 multipart upload with a corrupted part succeeds" "$rc" "0"
+check "after the composite checksum showed the damage" grep -q "stored other bytes.*uploading it again" <<<"$out"
+direct s3 cp s3://faults/crc/big.bin back3.bin >/dev/null 2>&1
+expect_eq "and the object is byte-identical" "$(sha back3.bin)" "$(sha big.bin)"
+expect_eq "no orphan multipart upload" "$(orphans)" "0"
+# The checksum a server echoes is compared with ours: a different one is sent again.
+start_proxy corrupt-echo:1
+check "a PUT whose echoed CRC32 differs is sent again" \
+  "$MONITOR" upload --quiet --checksum crc32 small.txt s3://faults/echo/
+expect_eq "two requests for the small file" "$(seen requests)" "2"
+start_proxy corrupt-echo:1
+out=$("$MONITOR" upload --quiet --checksum crc32 --part-size 5242880 --multipart-threshold 5242880 big.bin s3://faults/echo/ 2>&1); rc=$?
+expect_eq "a multipart upload whose first part's echoed CRC32 differs succeeds" "$rc" "0"
+check "after sending that part again" grep -q "(part [0-9] of 3): the server stored other bytes.*sending it again" <<<"$out"
+direct s3 cp s3://faults/echo/big.bin back4.bin >/dev/null 2>&1
+expect_eq "and the object is byte-identical" "$(sha back4.bin)" "$(sha big.bin)"
 
 start_proxy deny
 out=$("$MONITOR" upload small.txt s3://faults/denied/ 2>&1); rc=$?
