@@ -22,6 +22,8 @@ registered && exit 0
 if [ ! -e "$mnt/register" ]; then
   mount -t binfmt_misc binfmt_misc "$mnt" 2>/dev/null ||
     { echo "register_binfmt.sh: cannot mount binfmt_misc (a container without the privilege?)" >&2; exit 1; }
+  # The kernel's rules outlive mounts: a chroot mounting it anew may find it done.
+  registered && exit 0
 fi
 # The rule's file may carry comments; the kernel takes one rule per write.
 grep -v '^[[:space:]]*\(#\|$\)' "$rule" | while IFS= read -r line; do
