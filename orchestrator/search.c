@@ -382,8 +382,8 @@ int search_ask(search *s, const double *pending, size_t n_pending, size_t q, dou
     return rc;
 }
 
-/* The state is one line: "gp-theta" and the GP's warm start (enc_dims + 2 numbers, or
- * none before the first model), then, once GP-Hedge has decided anything, "hedge", its
+/* The state is one line: "gp-theta" and the GP's warm start (SEARCH_GP_N_THETA(enc_dims)
+ * numbers, or none before the first model), then, once GP-Hedge has decided anything, "hedge", its
  * SEARCH_HEDGE_ARMS gains, the observation count of its open nominations, their number
  * and their points. */
 char *search_state_save(const search *s)
@@ -391,7 +391,7 @@ char *search_state_save(const search *s)
     strbuf sb = STRBUF_INIT;
     sb_puts(&sb, "gp-theta");
     if (s->theta)
-        for (size_t i = 0; i < s->sp->enc_dims + 2; i++)
+        for (size_t i = 0; i < SEARCH_GP_N_THETA(s->sp->enc_dims); i++)
             sb_printf(&sb, " %.17g", s->theta[i]);
     int hedged = s->n_hedge > 0;
     for (size_t a = 0; a < SEARCH_HEDGE_ARMS; a++)
@@ -460,7 +460,7 @@ int search_state_load(search *s, const char *text, char *err, size_t errlen)
         snprintf(err, errlen, "search state: not a saved search state");
         return -1;
     }
-    size_t P = s->sp->enc_dims + 2;
+    size_t P = SEARCH_GP_N_THETA(s->sp->enc_dims);
     const char *p = text + 8;
     while (*p == ' ')
         p++;

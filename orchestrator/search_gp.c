@@ -22,10 +22,22 @@
 #define LOG_NOISE_MAX 0.7      /* 2 */
 #define LOG_NOISE_MU  (-11.5)  /* 1e-5: measurements repeat well; more must be earned */
 #define LOG_NOISE_SD  2.5
+/* The linear trend's weight variance: centred on a trend that spans about the targets'
+ * spread across the cube, free to fall to nothing where the data has no trend. */
+#define LOG_LIN_MIN   (-14.0)
+#define LOG_LIN_MAX   4.0
+#define LOG_LIN_SD    2.0
 
 static double len_prior_mu(size_t dims)
 {
     return log(0.5) + 0.5 * log((double)(dims ? dims : 1));
+}
+
+/* A trend of weights ~ N(0, v) over d centred unit inputs has variance v·d/12 at random
+ * points: v = 6/d makes that ½ of the standardised targets' variance. */
+static double lin_prior_mu(size_t dims)
+{
+    return log(6.0 / (double)(dims ? dims : 1));
 }
 
 void search_gp_init(search_gp *gp)
@@ -143,44 +155,82 @@ static int cholesky_inverse(const double *l, size_t n, double *inv)
 
 /* ---- kernel ------------------------------------------------------------------------------ */
 
-/* Scaled distance between two inputs under lengthscales exp(log_len). */
-static double scaled_dist(const double *a, const double *b, const double *log_len, size_t dims)
-{
-    double s = 0;
-    for (size_t d = 0; d < dims; d++) {
-        double t = (a[d] - b[d]) * exp(-log_len[d]);
-        s += t * t;
-    }
-    return sqrt(s);
-}
-
 static double matern52(double r)
 {
     return (1 + SQRT5 * r + 5.0 / 3.0 * r * r) * exp(-SQRT5 * r);
 }
 
-/* K + noise at theta into k (n × n). */
-static void build_cov(const search_gp *gp, const double *theta, double *k)
+/* The linear part of the kernel without its variance: (a - ½)·(b - ½). In log space,
+ * runtimes and costs are often close to linear in log-scaled inputs (power laws, prices):
+ * a trend the Matérn part alone would have to learn point by point. */
+static double linear_dot(const double *a, const double *b, size_t dims)
+{
+    double s = 0;
+    for (size_t d = 0; d < dims; d++)
+        s += (a[d] - 0.5) * (b[d] - 0.5);
+    return s;
+}
+
+/* The kernel at one theta, with the inverse lengthscales worked out once (an exp per
+ * dimension per pair was most of a prediction's time). */
+typedef struct kernel_params {
+    size_t dims;
+    double sf2, sl2;
+    const double *inv_len;
+} kernel_params;
+
+static void kernel_params_at(kernel_params *kp, const search_gp *gp, const double *theta,
+                             double *inv_len)
+{
+    size_t dims = gp->dims;
+    for (size_t d = 0; d < dims; d++)
+        inv_len[d] = exp(-theta[d]);
+    kp->dims = dims;
+    kp->sf2 = exp(theta[dims]);
+    kp->sl2 = gp->linear_trend ? exp(theta[dims + 2]) : 0;
+    kp->inv_len = inv_len;
+}
+
+/* The covariance of two inputs, without noise. */
+static double kernel(const kernel_params *kp, const double *a, const double *b)
+{
+    double r2 = 0, lin = 0;
+    for (size_t d = 0; d < kp->dims; d++) {
+        double t = (a[d] - b[d]) * kp->inv_len[d];
+        r2 += t * t;
+        lin += (a[d] - 0.5) * (b[d] - 0.5);
+    }
+    return kp->sf2 * matern52(sqrt(r2)) + kp->sl2 * lin;
+}
+
+/* K + noise at theta into k (n × n); 0, or -1 on no memory. */
+static int build_cov(const search_gp *gp, const double *theta, double *k)
 {
     size_t n = gp->n, D = gp->dims;
-    double sf2 = exp(theta[D]), sn2 = exp(theta[D + 1]);
+    double sn2 = exp(theta[D + 1]), *inv_len = malloc((D ? D : 1) * sizeof *inv_len);
+    if (!inv_len)
+        return -1;
+    kernel_params kp;
+    kernel_params_at(&kp, gp, theta, inv_len);
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < i; j++) {
-            double r = scaled_dist(gp->X + i * D, gp->X + j * D, theta, D);
-            k[i * n + j] = k[j * n + i] = sf2 * matern52(r);
-        }
-        k[i * n + i] = sf2 + sn2 + gp->known_noise[i];
+        for (size_t j = 0; j < i; j++)
+            k[i * n + j] = k[j * n + i] = kernel(&kp, gp->X + i * D, gp->X + j * D);
+        k[i * n + i] = kernel(&kp, gp->X + i * D, gp->X + i * D) + sn2 + gp->known_noise[i];
     }
+    free(inv_len);
+    return 0;
 }
 
 /* ---- data -------------------------------------------------------------------------------- */
 
-static void theta_default(double *theta, size_t dims)
+/* The prior's centre; without the trend its variance stays at the (unused) minimum. */
+static void theta_default(double *theta, size_t dims, int linear_trend)
 {
     for (size_t d = 0; d < dims; d++)
         theta[d] = len_prior_mu(dims);
     theta[dims] = 0;
     theta[dims + 1] = LOG_NOISE_MU;
+    theta[dims + 2] = linear_trend ? lin_prior_mu(dims) : LOG_LIN_MIN;
 }
 
 int search_gp_set_data(search_gp *gp, const double *X, const double *y,
@@ -192,7 +242,7 @@ int search_gp_set_data(search_gp *gp, const double *X, const double *y,
     gp->X = malloc((n ? n : 1) * dims * sizeof *gp->X + 1);
     gp->y = malloc((n ? n : 1) * sizeof *gp->y);
     gp->known_noise = calloc(n ? n : 1, sizeof *gp->known_noise);
-    gp->theta = malloc((dims + 2) * sizeof *gp->theta);
+    gp->theta = malloc(SEARCH_GP_N_THETA(dims) * sizeof *gp->theta);
     if (!gp->X || !gp->y || !gp->known_noise || !gp->theta) {
         search_gp_free(gp);
         snprintf(err, errlen, "GP: out of memory");
@@ -215,13 +265,13 @@ int search_gp_set_data(search_gp *gp, const double *X, const double *y,
         gp->known_noise[i] = noise_var && noise_var[i] > 0 ? noise_var[i] / (sd * sd) : 0;
     }
     gp->noise_floor = 1e-6;
-    theta_default(gp->theta, dims);
+    theta_default(gp->theta, dims, gp->linear_trend);
     return 0;
 }
 
 /* ---- likelihood -------------------------------------------------------------------------- */
 
-static double log_prior(const double *theta, size_t D, double *grad)
+static double log_prior(const double *theta, size_t D, int linear_trend, double *grad)
 {
     double lp = 0, mu = len_prior_mu(D);
     for (size_t d = 0; d < D; d++) {
@@ -231,10 +281,12 @@ static double log_prior(const double *theta, size_t D, double *grad)
             grad[d] -= z / LOG_LEN_SD;
     }
     double zs = theta[D] / LOG_SIG_SD, zn = (theta[D + 1] - LOG_NOISE_MU) / LOG_NOISE_SD;
-    lp -= 0.5 * (zs * zs + zn * zn);
+    double zl = linear_trend ? (theta[D + 2] - lin_prior_mu(D)) / LOG_LIN_SD : 0;
+    lp -= 0.5 * (zs * zs + zn * zn + zl * zl);
     if (grad) {
         grad[D] -= zs / LOG_SIG_SD;
         grad[D + 1] -= zn / LOG_NOISE_SD;
+        grad[D + 2] -= zl / LOG_LIN_SD;
     }
     return lp;
 }
@@ -245,6 +297,7 @@ static void add_ml_gradient(const search_gp *gp, const double *theta, const doub
 {
     size_t n = gp->n, D = gp->dims;
     double sf2 = exp(theta[D]), sn2 = exp(theta[D + 1]);
+    double sl2 = gp->linear_trend ? exp(theta[D + 2]) : 0;
     double *inv_len2 = malloc(D * sizeof *inv_len2);
     if (!inv_len2)
         return;
@@ -255,6 +308,7 @@ static void add_ml_gradient(const search_gp *gp, const double *theta, const doub
         grad[D] += 0.5 * wii * sf2;
         grad[D + 1] += 0.5 * wii * sn2;
         const double *xi = gp->X + i * D;
+        grad[D + 2] += 0.5 * wii * sl2 * linear_dot(xi, xi, D);
         for (size_t j = 0; j < i; j++) {
             const double *xj = gp->X + j * D;
             double w = alpha[i] * alpha[j] - kinv[i * n + j];  /* counted twice: i<j, j<i */
@@ -263,6 +317,7 @@ static void add_ml_gradient(const search_gp *gp, const double *theta, const doub
                 r2 += (xi[d] - xj[d]) * (xi[d] - xj[d]) * inv_len2[d];
             double r = sqrt(r2), e = exp(-SQRT5 * r);
             grad[D] += w * sf2 * (1 + SQRT5 * r + 5.0 / 3.0 * r2) * e;
+            grad[D + 2] += w * sl2 * linear_dot(xi, xj, D);
             /* dK/dlog l_d = sf2 · 5/3 (1 + √5 r) e^{-√5 r} · Δ_d² / l_d² */
             double c = w * sf2 * 5.0 / 3.0 * (1 + SQRT5 * r) * e;
             for (size_t d = 0; d < D; d++)
@@ -277,14 +332,13 @@ double search_gp_log_posterior(const search_gp *gp, const double *theta, double 
 {
     size_t n = gp->n, D = gp->dims;
     if (grad)
-        memset(grad, 0, (D + 2) * sizeof *grad);
+        memset(grad, 0, SEARCH_GP_N_THETA(D) * sizeof *grad);
     double *k = malloc(n * n * sizeof *k), *l = malloc(n * n * sizeof *l);
     double *alpha = malloc(n * sizeof *alpha);
     double result = -INFINITY;
     if (!k || !l || !alpha)
         goto out;
-    build_cov(gp, theta, k);
-    if (search_cholesky(k, l, n) != 0)
+    if (build_cov(gp, theta, k) != 0 || search_cholesky(k, l, n) != 0)
         goto out;
     memcpy(alpha, gp->y, n * sizeof *alpha);
     solve_lower(l, n, alpha);
@@ -303,7 +357,7 @@ double search_gp_log_posterior(const search_gp *gp, const double *theta, double 
             goto out;
         add_ml_gradient(gp, theta, alpha, k, grad);
     }
-    result = ml + log_prior(theta, D, grad);
+    result = ml + log_prior(theta, D, gp->linear_trend, grad);
 out:
     free(k);
     free(l);
@@ -322,6 +376,9 @@ static void theta_bounds(const search_gp *gp, size_t i, double *lo, double *hi)
     } else if (i == D) {
         *lo = LOG_SIG_MIN;
         *hi = LOG_SIG_MAX;
+    } else if (i == D + 2) {
+        *lo = LOG_LIN_MIN;
+        *hi = gp->linear_trend ? LOG_LIN_MAX : LOG_LIN_MIN;
     } else {
         *lo = log(gp->noise_floor);
         *hi = LOG_NOISE_MAX;
@@ -330,7 +387,7 @@ static void theta_bounds(const search_gp *gp, size_t i, double *lo, double *hi)
 
 static void clamp_theta(const search_gp *gp, double *theta)
 {
-    for (size_t i = 0; i < gp->dims + 2; i++) {
+    for (size_t i = 0; i < SEARCH_GP_N_THETA(gp->dims); i++) {
         double lo, hi;
         theta_bounds(gp, i, &lo, &hi);
         theta[i] = fmin(fmax(theta[i], lo), hi);
@@ -341,7 +398,7 @@ static void clamp_theta(const search_gp *gp, double *theta)
 static double projected_grad_norm(const search_gp *gp, const double *theta, const double *g)
 {
     double m = 0;
-    for (size_t i = 0; i < gp->dims + 2; i++) {
+    for (size_t i = 0; i < SEARCH_GP_N_THETA(gp->dims); i++) {
         double lo, hi;
         theta_bounds(gp, i, &lo, &hi);
         /* g is the gradient of the objective we minimise (negative posterior). */
@@ -359,7 +416,7 @@ static double projected_grad_norm(const search_gp *gp, const double *theta, cons
  * infeasible throughout). */
 static double lbfgs(const search_gp *gp, double *theta, int max_iter)
 {
-    size_t P = gp->dims + 2;
+    size_t P = SEARCH_GP_N_THETA(gp->dims);
     double *g = calloc(P, sizeof *g), *gn = calloc(P, sizeof *gn), *dir = calloc(P, sizeof *dir);
     double *tn = calloc(P, sizeof *tn), *s = calloc(LBFGS_M * P, sizeof *s);
     double *yv = calloc(LBFGS_M * P, sizeof *yv), rho[LBFGS_M], a[LBFGS_M];
@@ -476,6 +533,8 @@ static void theta_from_prior(const search_gp *gp, search_rng *r, double *theta)
         theta[d] = len_prior_mu(D) + LOG_LEN_SD * search_rng_normal(r);
     theta[D] = LOG_SIG_SD * search_rng_normal(r);
     theta[D + 1] = LOG_NOISE_MU + LOG_NOISE_SD * search_rng_normal(r);
+    theta[D + 2] = gp->linear_trend ? lin_prior_mu(D) + LOG_LIN_SD * search_rng_normal(r)
+                                    : LOG_LIN_MIN;
     clamp_theta(gp, theta);
 }
 
@@ -483,8 +542,9 @@ static void theta_from_prior(const search_gp *gp, search_rng *r, double *theta)
 
 int search_gp_fit(search_gp *gp, const search_gp_fit_options *opt, char *err, size_t errlen)
 {
-    size_t P = gp->dims + 2;
+    size_t P = SEARCH_GP_N_THETA(gp->dims);
     gp->noise_floor = opt && opt->noise_floor > 0 ? opt->noise_floor : 1e-6;
+    gp->linear_trend = opt && opt->linear_trend;
     int max_iter = opt && opt->max_iterations > 0 ? opt->max_iterations : 60;
     int restarts = opt ? opt->restarts : 1;
     /* A warm start is usually next to the optimum already: one fresh start is enough to
@@ -505,7 +565,7 @@ int search_gp_fit(search_gp *gp, const search_gp_fit_options *opt, char *err, si
     if (opt && opt->warm_theta)
         memcpy(cand, opt->warm_theta, P * sizeof *cand);
     else
-        theta_default(cand, gp->dims);
+        theta_default(cand, gp->dims, gp->linear_trend);
     double f = lbfgs(gp, cand, max_iter);
     if (f < best_f) {
         best_f = f;
@@ -519,7 +579,7 @@ int search_gp_fit(search_gp *gp, const search_gp_fit_options *opt, char *err, si
         double best_screen = INFINITY;
         for (int s = 0; s < FIT_SCREEN; s++) {
             if (k == 0 && s == 0 && opt && opt->warm_theta)
-                theta_default(screen, gp->dims);
+                theta_default(screen, gp->dims, gp->linear_trend);
             else
                 theta_from_prior(gp, &r, screen);
             double fs = -search_gp_log_posterior(gp, screen, NULL, NULL);
@@ -539,7 +599,7 @@ int search_gp_fit(search_gp *gp, const search_gp_fit_options *opt, char *err, si
     if (isfinite(best_f))
         memcpy(gp->theta, best, P * sizeof *best);
     else
-        theta_default(gp->theta, gp->dims);  /* nothing factorised cleanly: the ladder will */
+        theta_default(gp->theta, gp->dims, gp->linear_trend);  /* nothing factorised cleanly: the ladder will */
     free(best);
     free(cand);
     free(screen);
@@ -559,7 +619,11 @@ int search_gp_factorize(search_gp *gp, char *err, size_t errlen)
         snprintf(err, errlen, "GP: out of memory");
         return -1;
     }
-    build_cov(gp, gp->theta, k);
+    if (build_cov(gp, gp->theta, k) != 0) {
+        free(k);
+        snprintf(err, errlen, "GP: out of memory");
+        return -1;
+    }
     int rc = search_cholesky_jitter(k, gp->L, n, exp(gp->theta[gp->dims]), &gp->jitter);
     free(k);
     if (rc != 0) {
@@ -583,32 +647,37 @@ int search_gp_factorize(search_gp *gp, char *err, size_t errlen)
 void search_gp_predict(const search_gp *gp, const double *x, double *mean, double *var)
 {
     size_t n = gp->n, D = gp->dims;
-    double sf2 = exp(gp->theta[D]);
-    if (n == 0) {
-        *mean = 0;
-        *var = sf2;
-        return;
-    }
-    double stackbuf[256];
+    double stackbuf[256], inv_stack[64];
     double *ks = n <= 256 ? stackbuf : malloc(n * sizeof *ks);
-    if (!ks) {
+    double *inv_len = D <= 64 ? inv_stack : malloc(D * sizeof *inv_len);
+    if (!ks || !inv_len) {
+        /* Out of memory: know nothing rather than crash. */
+        if (ks != stackbuf)
+            free(ks);
+        if (inv_len != inv_stack)
+            free(inv_len);
         *mean = 0;
-        *var = sf2;
+        *var = exp(gp->theta[D]);
         return;
     }
+    kernel_params kp;
+    kernel_params_at(&kp, gp, gp->theta, inv_len);
+    double prior = kernel(&kp, x, x);
     double m = 0;
     for (size_t i = 0; i < n; i++) {
-        ks[i] = sf2 * matern52(scaled_dist(x, gp->X + i * D, gp->theta, D));
+        ks[i] = kernel(&kp, x, gp->X + i * D);
         m += ks[i] * gp->alpha[i];
     }
     solve_lower(gp->L, n, ks);
-    double v = sf2;
+    double v = prior;
     for (size_t i = 0; i < n; i++)
         v -= ks[i] * ks[i];
     *mean = m;
-    *var = v > 1e-12 * sf2 ? v : 1e-12 * sf2;
+    *var = v > 1e-12 * prior ? v : 1e-12 * prior;
     if (ks != stackbuf)
         free(ks);
+    if (inv_len != inv_stack)
+        free(inv_len);
 }
 
 void search_gp_predict_raw(const search_gp *gp, const double *x, double *mean, double *sd)
@@ -622,7 +691,7 @@ void search_gp_predict_raw(const search_gp *gp, const double *x, double *mean, d
 int search_gp_append(search_gp *gp, const double *x, double y_raw, char *err, size_t errlen)
 {
     size_t n = gp->n, D = gp->dims, m = n + 1;
-    double sf2 = exp(gp->theta[D]), sn2 = exp(gp->theta[D + 1]);
+    double sn2 = exp(gp->theta[D + 1]);
     double *X = realloc(gp->X, m * D * sizeof *X + 1);
     if (X)
         gp->X = X;
@@ -633,29 +702,33 @@ int search_gp_append(search_gp *gp, const double *x, double y_raw, char *err, si
     if (kn)
         gp->known_noise = kn;
     double *L = malloc(m * m * sizeof *L), *alpha = malloc(m * sizeof *alpha);
-    if (!X || !y || !kn || !L || !alpha) {
+    double *inv_len = malloc((D ? D : 1) * sizeof *inv_len);
+    if (!X || !y || !kn || !L || !alpha || !inv_len) {
         free(L);
         free(alpha);
+        free(inv_len);
         snprintf(err, errlen, "GP: out of memory");
         return -1;
     }
     memcpy(gp->X + n * D, x, D * sizeof *x);
     gp->y[n] = (y_raw - gp->y_mean) / gp->y_std;
     gp->known_noise[n] = 0;
+    kernel_params kp;
+    kernel_params_at(&kp, gp, gp->theta, inv_len);
     /* The new row of the factor: l = L^-1 k(x, X), d = sqrt(k(x,x) + noise - l·l). */
     for (size_t i = 0; i < n; i++) {
         memcpy(L + i * m, gp->L + i * n, n * sizeof *L);
         L[i * m + n] = 0;
-        alpha[i] = sf2 * matern52(scaled_dist(x, gp->X + i * D, gp->theta, D));
+        alpha[i] = kernel(&kp, x, gp->X + i * D);
     }
     solve_lower(gp->L, n, alpha);
-    double d2 = sf2 + sn2 + gp->jitter;
+    double kxx = kernel(&kp, x, x), d2 = kxx + sn2 + gp->jitter;
     for (size_t i = 0; i < n; i++) {
         L[n * m + i] = alpha[i];
         d2 -= alpha[i] * alpha[i];
     }
     /* A point on top of another one leaves almost nothing: keep the factor well posed. */
-    L[n * m + n] = sqrt(fmax(d2, 1e-10 * sf2));
+    L[n * m + n] = sqrt(fmax(d2, 1e-10 * kxx));
     free(gp->L);
     gp->L = L;
     gp->n = m;
@@ -664,5 +737,6 @@ int search_gp_append(search_gp *gp, const double *x, double y_raw, char *err, si
     solve_upper_t(gp->L, m, alpha);
     free(gp->alpha);
     gp->alpha = alpha;
+    free(inv_len);
     return 0;
 }

@@ -5,8 +5,15 @@
  * L-BFGS and analytic gradients, from a warm start and seeded restarts. When the Cholesky
  * factorisation fails, a jitter ladder (1e-10 .. 1e-2 of the signal variance) is tried.
  *
- * Hyperparameters theta (dims + 2 values): log lengthscale per input dimension, log signal
- * variance, log noise variance, all in standardised units.
+ * The kernel is Matérn 5/2, optionally plus a linear trend v_lin·(x - ½)·(x' - ½): in
+ * log space runtimes and costs are often nearly linear in log-scaled inputs (power laws,
+ * prices), a trend the Matérn part would otherwise learn point by point. Its variance is
+ * learned with the others. Off by default: its prior variance grows towards the cube's
+ * faces, which draws a continuous search's acquisition to the boundary.
+ *
+ * Hyperparameters theta (SEARCH_GP_N_THETA(dims) = dims + 3 values): log lengthscale per
+ * input dimension, log signal variance, log noise variance, log linear-trend variance
+ * (held at its minimum and unused without the trend), all in standardised units.
  *
  * Ownership: search_gp_init() zeroes a caller-owned struct, search_gp_free() releases
  * what the other functions allocated inside it. Errors: -1 with a message in err. */
@@ -16,14 +23,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define SEARCH_GP_N_THETA(dims) ((dims) + 3)
+
 typedef struct search_gp {
     size_t n, dims;
     double *X;             /* n × dims inputs */
     double *y;             /* n standardised targets */
     double *known_noise;   /* n known noise variances in standardised units (may be 0) */
     double y_mean, y_std;  /* raw = y_mean + y_std × standardised */
-    double *theta;         /* dims + 2 */
+    double *theta;         /* SEARCH_GP_N_THETA(dims) */
     double noise_floor;    /* lower bound of the learned noise variance */
+    int linear_trend;      /* the kernel has the linear trend (set by search_gp_fit) */
     /* Factorisation at theta: */
     double *L;             /* n × n lower Cholesky factor of K + noise */
     double *alpha;         /* (K + noise)^-1 y */
@@ -32,11 +42,12 @@ typedef struct search_gp {
 } search_gp;
 
 typedef struct search_gp_fit_options {
-    const double *warm_theta;  /* a previous fit's theta (dims + 2), or NULL */
+    const double *warm_theta;  /* a previous fit's theta (SEARCH_GP_N_THETA), or NULL */
     int restarts;              /* extra starting points drawn from the priors */
     int max_iterations;        /* per L-BFGS run; 0: 60 */
     uint64_t seed;
     double noise_floor;        /* 0: 1e-6 */
+    int linear_trend;          /* 1: Matérn plus a learned linear trend */
 } search_gp_fit_options;
 
 void search_gp_init(search_gp *gp);
@@ -52,7 +63,7 @@ int search_gp_factorize(search_gp *gp, char *err, size_t errlen);
 int search_gp_fit(search_gp *gp, const search_gp_fit_options *opt, char *err, size_t errlen);
 
 /* The MAP objective at theta: log marginal likelihood + log prior, and its gradient in grad
- * (dims + 2, may be NULL). Returns -INFINITY when the matrix cannot be factorised. The
+ * (SEARCH_GP_N_THETA(dims), may be NULL). Returns -INFINITY when the matrix cannot be factorised. The
  * likelihood alone is in *log_ml when log_ml is not NULL. */
 double search_gp_log_posterior(const search_gp *gp, const double *theta, double *grad,
                                double *log_ml);

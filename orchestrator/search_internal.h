@@ -23,7 +23,7 @@ struct search {
     int cand_checked;         /* enumeration was considered */
     search_grid grid;
     int have_grid;
-    double *theta;            /* warm start of the GP (enc_dims + 2), or NULL */
+    double *theta;            /* warm start of the GP (SEARCH_GP_N_THETA(enc_dims)), or NULL */
     /* GP-Hedge: the gains of EI, PI and UCB, and the points each nominated at the
      * decisions made since the gains were last brought up to date (n_hedge decisions of
      * SEARCH_HEDGE_ARMS points), made when the search had hedge_nobs observations. */

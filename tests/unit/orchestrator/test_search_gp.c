@@ -11,9 +11,15 @@ static double m52(double r)
     return (1 + sqrt(5.0) * r + 5.0 / 3.0 * r * r) * exp(-sqrt(5.0) * r);
 }
 
-/* Two points, fixed hyperparameters: the posterior at a third point by hand. With
- * standardised targets y = ±1/√2·... the numbers below follow from the 2×2 inverse. */
-TEST(posterior_two_points_by_hand)
+/* The kernel by hand: Matérn 5/2 plus the linear trend v_lin (a - ½)(b - ½). */
+static double k_hand(double a, double b, double ell, double sf2, double vlin)
+{
+    return sf2 * m52(fabs(a - b) / ell) + vlin * (a - 0.5) * (b - 0.5);
+}
+
+/* Two points, fixed hyperparameters: the posterior at a third point by hand, from the 2×2
+ * inverse, without and with the linear trend. */
+static void posterior_two_points(double vlin)
 {
     double X[2] = { 0.2, 0.6 }, y[2] = { 1.0, 3.0 };
     char err[256];
@@ -27,16 +33,18 @@ TEST(posterior_two_points_by_hand)
     gp.theta[0] = log(ell);
     gp.theta[1] = log(sf2);
     gp.theta[2] = log(sn2);
+    gp.linear_trend = vlin > 0;
+    gp.theta[3] = vlin > 0 ? log(vlin) : 0;  /* without the trend theta[3] is unused */
     CHECK(search_gp_factorize(&gp, err, sizeof err) == 0);
-    double k12 = sf2 * m52(0.4 / ell), a = sf2 + sn2;
-    double det = a * a - k12 * k12;
+    double k11 = k_hand(0.2, 0.2, ell, sf2, vlin) + sn2, k22 = k_hand(0.6, 0.6, ell, sf2, vlin) + sn2;
+    double k12 = k_hand(0.2, 0.6, ell, sf2, vlin), det = k11 * k22 - k12 * k12;
     double ys[2] = { -1 / sqrt(2.0), 1 / sqrt(2.0) };
     double xs = 0.35;
-    double k1 = sf2 * m52(fabs(xs - 0.2) / ell), k2 = sf2 * m52(fabs(xs - 0.6) / ell);
-    /* K^-1 = [a -k12; -k12 a] / det */
-    double w1 = (a * k1 - k12 * k2) / det, w2 = (-k12 * k1 + a * k2) / det;
+    double k1 = k_hand(xs, 0.2, ell, sf2, vlin), k2 = k_hand(xs, 0.6, ell, sf2, vlin);
+    /* K^-1 = [k22 -k12; -k12 k11] / det */
+    double w1 = (k22 * k1 - k12 * k2) / det, w2 = (-k12 * k1 + k11 * k2) / det;
     double mean = w1 * ys[0] + w2 * ys[1];
-    double var = sf2 - (k1 * w1 + k2 * w2);
+    double var = k_hand(xs, xs, ell, sf2, vlin) - (k1 * w1 + k2 * w2);
     double m, v;
     search_gp_predict(&gp, &xs, &m, &v);
     CHECK_NEAR(m, mean, 1e-10);
@@ -48,7 +56,21 @@ TEST(posterior_two_points_by_hand)
     double mr, sr;
     search_gp_predict_raw(&gp, &X[0], &mr, &sr);
     CHECK_NEAR(mr, 1.0, 1e-3);
+    /* Far outside the data the trend carries on: the mean keeps rising past x = 0.6, where
+     * the Matérn part alone falls back to the prior mean 0. */
+    double far = 6.0;
+    search_gp_predict(&gp, &far, &m, &v);
+    if (vlin > 0)
+        CHECK(m > ys[1]);
+    else
+        CHECK_NEAR(m, 0, 1e-6);
     search_gp_free(&gp);
+}
+
+TEST(posterior_two_points_by_hand)
+{
+    posterior_two_points(0);
+    posterior_two_points(2.0);
 }
 
 static double f2(const double *x)
@@ -70,12 +92,14 @@ TEST(gradient_matches_finite_differences)
     search_gp gp;
     search_gp_init(&gp);
     CHECK(search_gp_set_data(&gp, X, y, nv, N, D, err, sizeof err) == 0);
-    double theta[D + 2] = { log(0.3), log(0.5), log(1.3), log(0.02) }, g[D + 2];
+    gp.linear_trend = 1;
+    enum { P = SEARCH_GP_N_THETA(D) };
+    double theta[P] = { log(0.3), log(0.5), log(1.3), log(0.02), log(0.7) }, g[P];
     double f0 = search_gp_log_posterior(&gp, theta, g, NULL);
     CHECK(isfinite(f0));
-    for (int i = 0; i < D + 2; i++) {
-        double h = 1e-5, tp[D + 2], tm[D + 2];
-        for (int j = 0; j < D + 2; j++)
+    for (int i = 0; i < P; i++) {
+        double h = 1e-5, tp[P], tm[P];
+        for (int j = 0; j < P; j++)
             tp[j] = tm[j] = theta[j];
         tp[i] += h;
         tm[i] -= h;
@@ -132,7 +156,7 @@ TEST(fit_recovers_1d_function)
     search_gp gp;
     search_gp_init(&gp);
     CHECK(search_gp_set_data(&gp, X, y, NULL, N, 1, err, sizeof err) == 0);
-    search_gp_fit_options fo = { NULL, 2, 0, 7, 0 };
+    search_gp_fit_options fo = { NULL, 2, 0, 7, 0, 0 };
     CHECK(search_gp_fit(&gp, &fo, err, sizeof err) == 0);
     for (int i = 0; i < N; i++) {
         double m, s;
@@ -165,7 +189,7 @@ TEST(fit_recovers_2d_function_and_noise)
     search_gp gp;
     search_gp_init(&gp);
     CHECK(search_gp_set_data(&gp, X, y, NULL, N, D, err, sizeof err) == 0);
-    search_gp_fit_options fo = { NULL, 2, 0, 3, 0 };
+    search_gp_fit_options fo = { NULL, 2, 0, 3, 0, 0 };
     CHECK(search_gp_fit(&gp, &fo, err, sizeof err) == 0);
     double worst = 0;
     for (int i = 0; i < 25; i++) {
@@ -205,6 +229,39 @@ TEST(append_matches_refit_factorisation)
     search_gp_free(&b);
 }
 
+/* A plane seen in one corner of the square: with the linear trend the fitted model
+ * carries it to the opposite corner; the Matérn kernel alone falls back towards the mean
+ * there. The trend's variance is learned (large here), and held unused without it. */
+TEST(linear_trend_extrapolates_a_plane)
+{
+    enum { N = 8, D = 2 };
+    double X[N * D], y[N];
+    for (int i = 0; i < N; i++) {
+        X[i * D] = 0.05 + 0.3 * fmod(0.618 * (i + 1), 1.0);
+        X[i * D + 1] = 0.05 + 0.3 * fmod(0.414 * (i + 1), 1.0);
+        y[i] = 3 * X[i * D] - 2 * X[i * D + 1];
+    }
+    double far[D] = { 0.95, 0.1 }, truth = 3 * 0.95 - 2 * 0.1;
+    double err_with = 0, err_without = 0;
+    for (int trend = 0; trend <= 1; trend++) {
+        char err[256];
+        search_gp gp;
+        search_gp_init(&gp);
+        CHECK(search_gp_set_data(&gp, X, y, NULL, N, D, err, sizeof err) == 0);
+        search_gp_fit_options fo = { NULL, 2, 0, 5, 0, trend };
+        CHECK(search_gp_fit(&gp, &fo, err, sizeof err) == 0);
+        CHECK_INT(gp.linear_trend, trend);
+        double m, sd;
+        search_gp_predict_raw(&gp, far, &m, &sd);
+        *(trend ? &err_with : &err_without) = fabs(m - truth);
+        if (trend)
+            CHECK(exp(gp.theta[D + 2]) > 1);
+        search_gp_free(&gp);
+    }
+    CHECK(err_with < 0.1 * truth);
+    CHECK(err_without > 3 * err_with);
+}
+
 int main(void)
 {
     RUN(posterior_two_points_by_hand);
@@ -213,5 +270,6 @@ int main(void)
     RUN(fit_recovers_1d_function);
     RUN(fit_recovers_2d_function_and_noise);
     RUN(append_matches_refit_factorisation);
+    RUN(linear_trend_extrapolates_a_plane);
     return unit_done();
 }
