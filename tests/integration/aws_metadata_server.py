@@ -4,14 +4,15 @@ documented (there is no real one outside AWS):
   - EC2 IMDSv2: PUT /latest/api/token (needs X-aws-ec2-metadata-token-ttl-seconds) gives a
     token; GETs under /latest/meta-data/ need it in X-aws-ec2-metadata-token (401 without):
     iam/security-credentials/ lists the role, iam/security-credentials/ROLE gives the JSON
-    credentials with Expiration, placement/region the region;
+    credentials with Expiration, placement/region the region, instance-type MD_INSTANCE_TYPE
+    (when set);
   - ECS/Batch container credentials: GET /ecs/creds (the FULL_URI or RELATIVE_URI target),
     which needs Authorization: MD_ECS_TOKEN when that is set.
 Credentials come from MD_KEY_ID / MD_SECRET (and MD_TOKEN if set); they expire
 MD_EXPIRES_IN seconds after each fetch. GET /__counts returns how many credential fetches
 each endpoint served, so tests can see refreshes.
 
-    MD_KEY_ID=... MD_SECRET=... aws_metadata_server.py PORT"""
+    MD_KEY_ID=... MD_SECRET=... [MD_HOST=ADDRESS] aws_metadata_server.py PORT"""
 import datetime
 import http.server
 import json
@@ -85,6 +86,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(200, creds_json(), "application/json")
         if rest == "placement/region":
             return self.reply(200, "eu-west-3")
+        if rest == "instance-type" and os.environ.get("MD_INSTANCE_TYPE"):
+            return self.reply(200, os.environ["MD_INSTANCE_TYPE"])
         self.reply(404, "not found")
 
     def log_message(self, fmt, *args):
@@ -92,7 +95,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def main():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    host = os.environ.get("MD_HOST", "127.0.0.1")   # the link-local test binds 169.254.x.y
+    server = http.server.ThreadingHTTPServer((host, int(sys.argv[1])), Handler)
     print("ready", flush=True)
     server.serve_forever()
 
