@@ -1,8 +1,9 @@
-/* Starting the workload: fork, then in the child restore the signal state the monitor
- * changed, move into its own process group when asked (-g), point stdout/stderr at the
- * monitor's pipes and exec the argv (or `sh -c STRING`). An exec failure travels back
- * through a close-on-exec pipe, so the caller knows "not started" (127: not found, 126:
- * not executable) before it records anything. */
+/* Starting the workload: restore in the child the signal state the monitor changed, move
+ * it into its own process group when asked (-g), point stdout/stderr at the monitor's
+ * pipes and exec the argv (or `sh -c STRING`), searching PATH. posix_spawn does it
+ * vfork-style, without copying the monitor's memory map; only -g on a terminal forks, as
+ * its child must take the terminal's foreground before it execs. Either way the caller
+ * knows "not started" (127: not found, 126: not executable) before it records anything. */
 #ifndef MONITOR_SPAWN_H
 #define MONITOR_SPAWN_H
 
@@ -18,8 +19,8 @@ typedef struct spawn_request {
     int n_close_fds;
 } spawn_request;
 
-/* 0 and *pid when the program is running; -1 and *exec_errno when it could not start
- * (the child has exited: the caller still reaps it). */
+/* 0 and *pid when the program is running; -1 and *exec_errno when it could not start,
+ * with *pid the exited child the caller must still reap, or -1 when there is none. */
 int spawn_workload(const spawn_request *req, pid_t *pid, int *exec_errno);
 
 /* The shell's convention: 127 when the command is missing, 126 when it cannot run. */
