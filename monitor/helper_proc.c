@@ -7,6 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
+int helper_device_present(const char *name)
+{
+    const char *dir = getenv("MONITOR_DEVICE_DIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/dev", name);
+    return access(path, F_OK) == 0;
+}
+
 int helper_find(const char *prog, char *out, size_t outlen)
 {
     const char *path = getenv("PATH");

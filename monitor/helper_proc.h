@@ -7,6 +7,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Whether the device node NAME exists under MONITOR_DEVICE_DIR (default /dev): a helper
+ * is looked for on PATH only when its devices are there, so a machine without the
+ * hardware pays one access(2), not a PATH walk. */
+int helper_device_present(const char *name);
+
 /* Whether PROG is an executable file in a PATH directory (a default PATH when unset);
  * its full path into out. 0 or -1. */
 int helper_find(const char *prog, char *out, size_t outlen);

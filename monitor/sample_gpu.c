@@ -123,7 +123,9 @@ int gpu_sampler_open(double interval, series_layout *layout, gpu_sampler **out)
 {
     *out = NULL;
     char tool[512];
-    if (helper_find("nvidia-smi", tool, sizeof tool) < 0)
+    /* the driver's control node: present wherever a GPU is usable (the NVIDIA container
+     * toolkit passes it into containers) */
+    if (!helper_device_present("nvidiactl") || helper_find("nvidia-smi", tool, sizeof tool) < 0)
         return 0;
     int n = count_gpus(tool);
     if (n <= 0)

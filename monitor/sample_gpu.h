@@ -1,7 +1,8 @@
 /* GPU figures from `nvidia-smi --query-gpu=... -lms N`, run as a helper process (a static
  * binary cannot dlopen NVML). The helper writes one CSV line per device per period; the
- * monitor reads them as they come and keeps the latest per device. Without nvidia-smi on
- * PATH nothing runs and the gpu_* columns stay empty.
+ * monitor reads them as they come and keeps the latest per device. Without the driver's
+ * /dev/nvidiactl, or without nvidia-smi on PATH, nothing runs and the gpu_* columns stay
+ * empty.
  *
  * Ownership: gpu_sampler_open() allocates (or leaves *out NULL when there is no GPU
  * tool); gpu_sampler_close() stops the helper, reaps it and frees. */

@@ -124,7 +124,9 @@ int neuron_sampler_open(double interval, neuron_sampler **out)
 {
     *out = NULL;
     char tool[512];
-    if (helper_find("neuron-monitor", tool, sizeof tool) < 0)
+    /* the Neuron driver's first device, which a container must be given to use any */
+    if (!helper_device_present("neuron0") ||
+        helper_find("neuron-monitor", tool, sizeof tool) < 0)
         return 0;
     neuron_sampler *n = calloc(1, sizeof *n);
     if (!n)

@@ -1,7 +1,7 @@
 /* AWS Inferentia/Trainium figures from `neuron-monitor` (aws-neuron-tools), run as a
  * helper process like nvidia-smi: it prints one JSON report per line each period, which
- * the monitor parses (jansson) as it comes, keeping the latest. Without neuron-monitor on
- * PATH nothing runs and the neuron* columns stay empty.
+ * the monitor parses (jansson) as it comes, keeping the latest. Without /dev/neuron0, or
+ * without neuron-monitor on PATH, nothing runs and the neuron* columns stay empty.
  *
  * Ownership: neuron_sampler_open() allocates (or leaves *out NULL when there is no tool);
  * neuron_sampler_close() stops the helper, reaps it and frees. */

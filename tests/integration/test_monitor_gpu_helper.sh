@@ -25,6 +25,12 @@ esac
 SH
 chmod +x bin/nvidia-smi
 export NVSMI_PIDFILE=$TMP/nvsmi.pid
+# the tool is looked for only where the driver's device node is: none here, so a stand-in
+mkdir dev && touch dev/nvidiactl
+PATH=$TMP/bin:$PATH "$MONITOR" --quiet --interval 0.2 --workdir "$TMP/nodev" --cmd true
+check "no /dev/nvidiactl: nvidia-smi is not started" test ! -e "$NVSMI_PIDFILE"
+check "no /dev/nvidiactl: no per-GPU columns" sh -c "! head -n1 '$TMP/nodev/timeseries.csv' | grep -q gpu0_"
+export MONITOR_DEVICE_DIR=$TMP/dev
 PATH=$TMP/bin:$PATH "$MONITOR" --quiet --interval 0.2 --workdir "$TMP/g" --cmd sleep 1.5
 expect_eq "workload exits 0" "$?" 0
 check "gpu columns: two devices, MiB as bytes, watts, utilisation" python3 - "$TMP/g/timeseries.csv" <<'PY'

@@ -21,6 +21,11 @@ while :; do cat "$TMP/report.line"; sleep 0.2; done
 SH
 chmod +x bin/neuron-monitor
 
+# the tool is looked for only where the driver's device node is: none here, so a stand-in
+PATH="$TMP/bin:$PATH" "$MONITOR" --quiet --interval 0.2 --workdir "$TMP/nodev" --cmd true
+check "no /dev/neuron0: neuron-monitor is not started" test ! -e "$TMP/helper.pid"
+mkdir dev && touch dev/neuron0
+export MONITOR_DEVICE_DIR=$TMP/dev
 PATH="$TMP/bin:$PATH" "$MONITOR" --quiet --interval 0.5 --workdir "$TMP/n" --cmd sleep 2
 expect_eq "workload exits 0 with neuron-monitor present" "$?" 0
 check "the helper got a config with a whole-second period and both runtime groups" python3 - "$TMP/config.json" <<'PY'
