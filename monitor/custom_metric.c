@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "monitor/fileio.h"
+
 /* Only the tail is read from a bigger file: the last number is the one that counts. */
 #define MAX_READ (1024 * 1024)
 
@@ -165,7 +167,7 @@ int custom_metric_parse(const char *buf, size_t len, custom_metric *m)
 int custom_metric_read(const char *path, double not_before, custom_metric *m)
 {
     memset(m, 0, sizeof *m);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_cloexec(path, O_RDONLY, 0);
     if (fd < 0) {
         snprintf(m->reason, sizeof m->reason, "%s: %s", path,
                  errno == ENOENT ? "no such file (the workload wrote no custom metric)"

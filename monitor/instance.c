@@ -9,6 +9,7 @@
 
 #include "common/fsutil.h"
 #include "common/strbuf.h"
+#include "monitor/fileio.h"
 #include "monitor/procfs_parse.h"
 #include "uploader/imds.h"
 
@@ -117,25 +118,33 @@ void cpuinfo_model(const char *cpuinfo, char *out, size_t outlen)
     }
 }
 
+static uint64_t read_mem_total(const char *proc_root)
+{
+    char path[512], *text = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/meminfo", proc_root);
+    uint64_t kb = 0;
+    if (read_file(path, &text, &len) < 0 || parse_keyed_u64(text, len, "MemTotal", &kb) < 0)
+        kb = 0;
+    free(text);
+    return kb * 1024;
+}
+
 void instance_facts_gather(const char *given_type, const char *dmi_dir, const char *proc_root,
-                           instance_facts *f)
+                           uint64_t mem_total, instance_facts *f)
 {
     memset(f, 0, sizeof *f);
     find_type(given_type, dmi_dir, f);
     f->vcpus = sysconf(_SC_NPROCESSORS_ONLN);
-    char path[512], *text = NULL;
-    size_t len = 0;
-    snprintf(path, sizeof path, "%s/meminfo", proc_root);
-    uint64_t kb;
-    if (read_file(path, &text, &len) == 0 && parse_keyed_u64(text, len, "MemTotal", &kb) == 0)
-        f->memory_bytes = kb * 1024;
-    free(text);
-    text = NULL;
-    /* only the first CPU's block: the kernel formats /proc/cpuinfo as it is read, and on a
-     * machine with hundreds of CPUs the whole file costs milliseconds */
+    f->memory_bytes = mem_total ? mem_total : read_mem_total(proc_root);
+    /* only the first CPU's block: the kernel formats /proc/cpuinfo record by record as it
+     * is read, until the request is filled, and on a machine with hundreds of CPUs the
+     * whole file costs milliseconds. 1 KB holds x86's model name and ARM's implementer
+     * and part lines, and makes the kernel format one x86 record (~1.5 KB) only. */
+    char path[512];
     snprintf(path, sizeof path, "%s/cpuinfo", proc_root);
-    char head[8192];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char head[1024];
+    int fd = open_cloexec(path, O_RDONLY, 0);
     if (fd >= 0) {
         ssize_t n = read(fd, head, sizeof head - 1);
         close(fd);

@@ -18,9 +18,11 @@ typedef struct instance_facts {
 } instance_facts;
 
 /* given_type: the option/environment value or NULL. dmi_dir: "/sys/devices/virtual/dmi/id"
- * (tests pass a fixture); proc_root: "/proc". Never fails: unknown facts stay empty. */
+ * (tests pass a fixture); proc_root: "/proc"; mem_total: MemTotal in bytes when the
+ * caller already knows it, else 0 (read from proc_root). Never fails: unknown facts stay
+ * empty. */
 void instance_facts_gather(const char *given_type, const char *dmi_dir, const char *proc_root,
-                           instance_facts *out);
+                           uint64_t mem_total, instance_facts *out);
 
 /* The cpuinfo "model name" (x86) or a "CPU implementer/part" description (ARM). */
 void cpuinfo_model(const char *cpuinfo, char *out, size_t outlen);

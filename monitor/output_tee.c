@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "monitor/fileio.h"
+
 struct output_tee {
     int read_fd;
     int echo_fd;
@@ -24,7 +26,7 @@ int output_tee_open(const char *log_path, int echo_fd, output_tee **out, int *ch
         return -1;
     }
     unlink(log_path); /* not O_TRUNC alone: see series_writer_open */
-    t->log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    t->log_fd = open_cloexec(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
     if (t->log_fd < 0) {
         int e = errno;
         close(p[0]);

@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include "monitor/instance.h"
 #include "monitor/output_tee.h"
 #include "monitor/results_sink.h"
+#include "monitor/sample_host.h"
 #include "monitor/sample_net.h"
 #include "monitor/sampler.h"
 #include "monitor/series_writer.h"
@@ -110,7 +112,8 @@ static int setup_workdir(run_state *st)
     st->workdir = strdup(wd);
     if (!st->workdir)
         return -1;
-    if (mkdir_p(st->workdir) < 0) {
+    /* one mkdir when the parent exists (the usual case), else every level */
+    if (mkdir(st->workdir, 0755) < 0 && errno != EEXIST && mkdir_p(st->workdir) < 0) {
         log_error("cannot create work directory %s: %s", st->workdir, strerror(errno));
         return -1;
     }
@@ -410,8 +413,9 @@ static int finish(run_state *st, int start_errno, const char *start_error)
      * systems whose timestamps come from a clock that ticks every few milliseconds) */
     custom_metric_read(st->o->custom_file, st->start_wall - 0.05, &cm);
     instance_facts inst;
-    instance_facts_gather(st->o->instance_type, "/sys/devices/virtual/dmi/id", "/proc", &inst);
     const sampler *s = &st->smp;
+    instance_facts_gather(st->o->instance_type, "/sys/devices/virtual/dmi/id", "/proc",
+                          s->host ? host_sampler_mem_total(s->host) : 0, &inst);
     const proc_tree_totals *t = &s->tree_prev;
     uint64_t rx = 0, tx = 0;
     if (s->net)

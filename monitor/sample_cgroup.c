@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "monitor/fileio.h"
 #include "monitor/procfs_parse.h"
 
 /* Values above this are the kernel's "no limit" (v1 writes PAGE_COUNTER_MAX pages). */
@@ -42,12 +42,6 @@ struct cgroup_sampler {
     kept_figure psi[3];          /* cpu, memory, io */
     char buf[8192];
 };
-
-static int is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 int find_cgroup_path(const char *self_cgroup, const char *controller, char *out, size_t outlen)
 {
@@ -85,35 +79,37 @@ int find_cgroup_path(const char *self_cgroup, const char *controller, char *out,
     return -1;
 }
 
-/* The directory of a controller's cgroup: MOUNT/SUB/PATH, or MOUNT/SUB when the path is
- * not visible there (a container with its own view of the hierarchy). */
-static int controller_dir(const char *mount_root, const char *sub, const char *self_cgroup,
-                          const char *controller, char *out, size_t outlen)
+/* Opens (O_PATH) the directory of a controller's cgroup: MOUNT/SUB/PATH, or MOUNT/SUB
+ * when the path is not visible there (a container with its own view of the hierarchy).
+ * Its path into out. The files are then opened relative to it, so each open looks up one
+ * name instead of walking the whole path again. A descriptor, or -1 when the controller
+ * is not mounted. */
+static int open_controller_dir(const char *mount_root, const char *sub, const char *self_cgroup,
+                               const char *controller, char *out, size_t outlen)
 {
     char rel[512], base[768];
     if (sub)
         snprintf(base, sizeof base, "%s/%s", mount_root, sub);
     else
         snprintf(base, sizeof base, "%s", mount_root);
-    if (!is_dir(base))
-        return -1;
     if (find_cgroup_path(self_cgroup, controller, rel, sizeof rel) == 0) {
         int n = snprintf(out, outlen, "%s%s", base, rel);
-        if (n > 0 && (size_t)n < outlen && is_dir(out))
-            return 0;
+        if (n > 0 && (size_t)n < outlen) {
+            int fd = open_cloexec(out, O_PATH | O_DIRECTORY, 0);
+            if (fd >= 0)
+                return fd;
+        }
     }
     snprintf(out, outlen, "%s", base);
-    return 0;
+    return open_cloexec(base, O_PATH | O_DIRECTORY, 0);
 }
 
-static void open_file(cgroup_sampler *c, enum cg_file which, const char *dir, const char *name)
+static void open_file(cgroup_sampler *c, enum cg_file which, int dir_fd, const char *name)
 {
-    char path[1400];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    c->fd[which] = open(path, O_RDONLY | O_CLOEXEC);
+    c->fd[which] = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
 }
 
-static void open_v2(cgroup_sampler *c, const char *dir)
+static void open_v2(cgroup_sampler *c, int dir_fd, const char *dir)
 {
     static const struct { enum cg_file f; const char *name; } files[] = {
         { CF_CPU_STAT, "cpu.stat" },         { CF_CPU_MAX, "cpu.max" },
@@ -124,31 +120,40 @@ static void open_v2(cgroup_sampler *c, const char *dir)
         { CF_PSI_IO, "io.pressure" },
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        open_file(c, files[i].f, dir, files[i].name);
+        open_file(c, files[i].f, dir_fd, files[i].name);
     snprintf(c->path, sizeof c->path, "%s", dir);
 }
 
 static void open_v1(cgroup_sampler *c, const char *root, const char *self_cgroup)
 {
     char dir[1024];
-    if (controller_dir(root, "cpuacct", self_cgroup, "cpuacct", dir, sizeof dir) == 0) {
-        open_file(c, CF_CPUACCT_USAGE, dir, "cpuacct.usage");
-        open_file(c, CF_CPUACCT_STAT, dir, "cpuacct.stat");
+    int fd = open_controller_dir(root, "cpuacct", self_cgroup, "cpuacct", dir, sizeof dir);
+    if (fd >= 0) {
+        open_file(c, CF_CPUACCT_USAGE, fd, "cpuacct.usage");
+        open_file(c, CF_CPUACCT_STAT, fd, "cpuacct.stat");
+        close(fd);
     }
-    if (controller_dir(root, "cpu", self_cgroup, "cpu", dir, sizeof dir) == 0) {
-        open_file(c, CF_CFS_QUOTA, dir, "cpu.cfs_quota_us");
-        open_file(c, CF_CFS_PERIOD, dir, "cpu.cfs_period_us");
-        open_file(c, CF_CPU_STAT, dir, "cpu.stat");
+    fd = open_controller_dir(root, "cpu", self_cgroup, "cpu", dir, sizeof dir);
+    if (fd >= 0) {
+        open_file(c, CF_CFS_QUOTA, fd, "cpu.cfs_quota_us");
+        open_file(c, CF_CFS_PERIOD, fd, "cpu.cfs_period_us");
+        open_file(c, CF_CPU_STAT, fd, "cpu.stat");
+        close(fd);
     }
-    if (controller_dir(root, "blkio", self_cgroup, "blkio", dir, sizeof dir) == 0)
-        open_file(c, CF_IO, dir, "blkio.throttle.io_service_bytes_recursive");
-    if (controller_dir(root, "memory", self_cgroup, "memory", dir, sizeof dir) == 0) {
-        open_file(c, CF_MEM_USAGE, dir, "memory.usage_in_bytes");
-        open_file(c, CF_MEM_STAT, dir, "memory.stat");
-        open_file(c, CF_MEM_LIMIT, dir, "memory.limit_in_bytes");
-        open_file(c, CF_MEM_PEAK, dir, "memory.max_usage_in_bytes");
-        open_file(c, CF_MEM_EVENTS, dir, "memory.oom_control");
+    fd = open_controller_dir(root, "blkio", self_cgroup, "blkio", dir, sizeof dir);
+    if (fd >= 0) {
+        open_file(c, CF_IO, fd, "blkio.throttle.io_service_bytes_recursive");
+        close(fd);
+    }
+    fd = open_controller_dir(root, "memory", self_cgroup, "memory", dir, sizeof dir);
+    if (fd >= 0) {
+        open_file(c, CF_MEM_USAGE, fd, "memory.usage_in_bytes");
+        open_file(c, CF_MEM_STAT, fd, "memory.stat");
+        open_file(c, CF_MEM_LIMIT, fd, "memory.limit_in_bytes");
+        open_file(c, CF_MEM_PEAK, fd, "memory.max_usage_in_bytes");
+        open_file(c, CF_MEM_EVENTS, fd, "memory.oom_control");
         snprintf(c->path, sizeof c->path, "%s", dir);
+        close(fd);
     }
 }
 
@@ -166,9 +171,11 @@ int cgroup_sampler_open(const char *mount_root, const char *self_cgroup, cgroup_
     char probe[1024], dir[1024];
     snprintf(probe, sizeof probe, "%s/cgroup.controllers", mount_root);
     if (access(probe, F_OK) == 0) {
-        if (controller_dir(mount_root, NULL, self_cgroup, NULL, dir, sizeof dir) == 0) {
+        int fd = open_controller_dir(mount_root, NULL, self_cgroup, NULL, dir, sizeof dir);
+        if (fd >= 0) {
             c->version = 2;
-            open_v2(c, dir);
+            open_v2(c, fd, dir);
+            close(fd);
         }
     } else {
         open_v1(c, mount_root, self_cgroup);

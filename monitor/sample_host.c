@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "monitor/procfs_parse.h"
+#include "monitor/fileio.h"
 
 enum { HF_STAT, HF_MEMINFO, HF_LOADAVG, HF_PSI_CPU, HF_PSI_MEM, HF_PSI_IO, HF_COUNT };
 
@@ -19,6 +20,7 @@ struct host_sampler {
     int fd[HF_COUNT];
     long ticks;
     host_cpu_times prev;
+    uint64_t mem_total;   /* bytes, from the last sample; 0: not seen */
     kept_figure load1;
     kept_figure psi[3];   /* cpu, memory, io */
     char buf[16384];   /* /proc/stat grows with the CPU count; the cpu line comes first */
@@ -35,7 +37,7 @@ int host_sampler_open(const char *proc_root, host_sampler **out)
     for (int i = 0; i < HF_COUNT; i++) {
         char path[512];
         snprintf(path, sizeof path, "%s/%s", proc_root, host_files[i]);
-        h->fd[i] = open(path, O_RDONLY | O_CLOEXEC); /* -1: that figure is not available */
+        h->fd[i] = open_cloexec(path, O_RDONLY, 0); /* -1: that figure is not available */
     }
     *out = h;
     return 0;
@@ -131,8 +133,10 @@ static void sample_meminfo(host_sampler *h, series_row *row)
 {
     ssize_t n = read_kept(h, HF_MEMINFO);
     uint64_t kb;
-    if (n > 0 && parse_keyed_u64(h->buf, (size_t)n, "MemTotal", &kb) == 0)
+    if (n > 0 && parse_keyed_u64(h->buf, (size_t)n, "MemTotal", &kb) == 0) {
+        h->mem_total = kb * 1024;
         row->v[COL_HOST_MEM_TOTAL_BYTES] = (double)kb * 1024.0;
+    }
     if (n > 0 && parse_keyed_u64(h->buf, (size_t)n, "MemAvailable", &kb) == 0)
         row->v[COL_HOST_MEM_AVAILABLE_BYTES] = (double)kb * 1024.0;
 }
@@ -154,11 +158,4 @@ void host_sampler_sample(host_sampler *h, double now, int force, series_row *row
     }
 }
 
-uint64_t host_sampler_mem_total(host_sampler *h)
-{
-    ssize_t n = read_kept(h, HF_MEMINFO);
-    uint64_t kb;
-    if (n > 0 && parse_keyed_u64(h->buf, (size_t)n, "MemTotal", &kb) == 0)
-        return kb * 1024;
-    return 0;
-}
+uint64_t host_sampler_mem_total(const host_sampler *h) { return h->mem_total; }

@@ -28,8 +28,8 @@ void host_sampler_close(host_sampler *h);
  * PSI_AVG_PERIOD, the kernel's own periods for them, and repeated in between; force
  * reads them now (the first and last rows). */
 void host_sampler_sample(host_sampler *h, double now, int force, series_row *row);
-/* MemTotal in bytes, or 0 when unknown. */
-uint64_t host_sampler_mem_total(host_sampler *h);
+/* MemTotal in bytes as of the last sample, or 0 when none saw it. */
+uint64_t host_sampler_mem_total(const host_sampler *h);
 
 /* Parses /proc/stat's "cpu " line (ticks per second given). 0 or -1. */
 int parse_host_cpu_line(const char *buf, size_t len, long ticks, host_cpu_times *out);

@@ -19,6 +19,7 @@
 #include <netlink/socket.h>
 
 #include "monitor/procfs_parse.h"
+#include "monitor/fileio.h"
 
 #define MAX_IFACES 64
 
@@ -182,9 +183,6 @@ typedef struct sample_ctx {
     net_totals sum;
 } sample_ctx;
 
-static void sample_link(net_sampler *n, int ifindex, unsigned flags, const char *name,
-                        const struct rtnl_link_stats64 *st, void *ud);
-
 int net_sampler_open(const char *proc_root, series_layout *layout, net_sampler **out)
 {
     net_sampler *n = calloc(1, sizeof *n);
@@ -192,7 +190,7 @@ int net_sampler_open(const char *proc_root, series_layout *layout, net_sampler *
         return -1;
     char path[512];
     snprintf(path, sizeof path, "%s/net/snmp", proc_root);
-    n->snmp_fd = open(path, O_RDONLY | O_CLOEXEC);
+    n->snmp_fd = open_cloexec(path, O_RDONLY, 0);
     n->sk = nl_socket_alloc();
     if (!n->sk || nl_connect(n->sk, NETLINK_ROUTE) < 0) {
         net_sampler_close(n);
@@ -202,13 +200,7 @@ int net_sampler_open(const char *proc_root, series_layout *layout, net_sampler *
         net_sampler_close(n);
         return -1;
     }
-    /* a kernel without RTM_GETSTATS answers with an error: keep using RTM_GETLINK */
-    n->use_stats = 1;
-    sample_ctx probe = { 0 };
-    series_row none = { 0 };
-    probe.row = &none;
-    if (dump_links(n, RTM_GETSTATS, sample_link, &probe) < 0)
-        n->use_stats = 0;
+    n->use_stats = 1; /* until the kernel says it has no RTM_GETSTATS */
     *out = n;
     return 0;
 }
@@ -298,7 +290,15 @@ void net_sampler_sample(net_sampler *n, double now, int force, series_row *row)
 {
     sample_ctx ctx = { .row = row };
     double dt = now - n->last_mono;
-    if (dump_links(n, n->use_stats ? RTM_GETSTATS : RTM_GETLINK, sample_link, &ctx) == 0) {
+    int ok = dump_links(n, n->use_stats ? RTM_GETSTATS : RTM_GETLINK, sample_link, &ctx) == 0;
+    if (!ok && n->use_stats) {
+        /* a kernel before 4.7 answers RTM_GETSTATS with an error: the whole link dump
+         * from now on */
+        n->use_stats = 0;
+        ctx = (sample_ctx){ .row = row };
+        ok = dump_links(n, RTM_GETLINK, sample_link, &ctx) == 0;
+    }
+    if (ok) {
         row->v[COL_NET_RX_BYTES] = (double)ctx.sum.rx_bytes;
         row->v[COL_NET_TX_BYTES] = (double)ctx.sum.tx_bytes;
         row->v[COL_NET_RX_PACKETS] = (double)ctx.sum.rx_packets;

@@ -11,6 +11,7 @@
 
 #include "common/timeutil.h"
 #include "monitor/procfs_parse.h"
+#include "monitor/fileio.h"
 
 enum membership { M_UNKNOWN = 0, M_IN, M_OUT };
 
@@ -78,7 +79,7 @@ int proc_tree_open(pid_t root, proc_tree **out)
     t->page_size = sysconf(_SC_PAGESIZE);
     if (t->page_size <= 0)
         t->page_size = 4096;
-    t->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    t->proc_fd = open_cloexec("/proc", O_RDONLY | O_DIRECTORY, 0);
     if (t->proc_fd < 0) {
         free(t);
         return -1;

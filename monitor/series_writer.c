@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/timeutil.h"
+#include "monitor/fileio.h"
 
 struct series_writer {
     int fd;
@@ -95,7 +96,7 @@ int series_writer_open(const char *path, enum series_format f, const series_layo
     /* unlink, not O_TRUNC: ext4 flushes a truncated file's old data first (its
      * replace-via-truncate heuristic), which costs tens of milliseconds */
     unlink(path);
-    w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    w->fd = open_cloexec(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (!w->line || w->fd < 0) {
         int e = errno;
         if (w->fd >= 0)

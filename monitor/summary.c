@@ -1,6 +1,7 @@
 #include "monitor/summary.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "common/timeutil.h"
+#include "monitor/fileio.h"
 
 #ifndef MONITOR_VERSION
 #define MONITOR_VERSION "0.0.0"
@@ -76,13 +78,13 @@ static int write_replace(const char *path, const char *data, size_t len)
         return -1;
     memcpy(tmp, path, pl);
     memcpy(tmp + pl, ".tmp", 5);
-    FILE *f = fopen(tmp, "we");
+    int fd = open_cloexec(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int rc = -1;
-    if (f) {
-        size_t w = fwrite(data, 1, len, f);
+    if (fd >= 0) {
+        int w = write_all_fd(fd, data, len);
         /* renaming over an existing file makes ext4 flush the new one first (its
          * replace-via-rename heuristic): remove the old summary, then rename */
-        if (fclose(f) == 0 && w == len) {
+        if (close(fd) == 0 && w == 0) {
             unlink(path);
             rc = rename(tmp, path);
         }

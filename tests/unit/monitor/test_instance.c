@@ -11,18 +11,20 @@
 TEST(type_sources)
 {
     instance_facts f;
-    instance_facts_gather("m7i.large", FIX "dmi_nitro", "/proc", &f);
+    instance_facts_gather("m7i.large", FIX "dmi_nitro", "/proc", 0, &f);
     CHECK_STR(f.type, "m7i.large");
     CHECK_STR(f.type_source, "option");
-    instance_facts_gather(NULL, FIX "dmi_nitro", "/proc", &f);
+    instance_facts_gather(NULL, FIX "dmi_nitro", "/proc", 0, &f);
     CHECK_STR(f.type, "c7g.2xlarge");
     CHECK_STR(f.type_source, "dmi");
-    instance_facts_gather(NULL, FIX "dmi_other", "/proc", &f);
+    instance_facts_gather(NULL, FIX "dmi_other", "/proc", 0, &f);
     CHECK_STR(f.type, "");
     CHECK_STR(f.type_source, "");
     CHECK(f.vcpus >= 1);
     CHECK(f.memory_bytes > 0);
     CHECK(f.architecture[0] != '\0');
+    instance_facts_gather(NULL, FIX "dmi_other", "/proc", 12345 * 1024, &f);
+    CHECK_INT(f.memory_bytes, 12345 * 1024); /* the caller's MemTotal, not read again */
 }
 
 TEST(cpu_models)
