@@ -470,6 +470,11 @@ int search_state_load(search *s, const char *text, char *err, size_t errlen)
         return -1;
     }
     size_t got = parse_numbers(&p, theta, P);
+    if (got == P - 1) {
+        /* Saved before the GP had its linear trend: a neutral start for that variance. */
+        theta[P - 1] = 0;
+        got = P;
+    }
     int hedge = strncmp(p, "hedge", 5) == 0;
     if ((got != 0 && got != P) || (*p && !hedge)) {
         free(theta);
