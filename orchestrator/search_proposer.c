@@ -693,12 +693,11 @@ static int hedge_update_gains(search *s, const search_model *m, char *err, size_
 
 /* GP-Hedge, one decision: EI, PI and UCB each nominate their best point; one is drawn
  * with probability softmax(gains), and every nominee is recorded for the next update. */
-static int hedge_choice(scorer *c, const point_list *tried, search_rng *r, double *best_x,
-                        double *best_score, char *err, size_t errlen)
+static int hedge_choice(search *s, scorer *c, const point_list *tried, search_rng *r,
+                        double *best_x, double *best_score, char *err, size_t errlen)
 {
     static const search_acq_kind kinds[SEARCH_HEDGE_ARMS] = { SEARCH_ACQ_EI, SEARCH_ACQ_PI,
                                                               SEARCH_ACQ_UCB };
-    search *s = (search *)c->s;
     size_t D = s->D;
     double *nom = malloc(SEARCH_HEDGE_ARMS * D * sizeof *nom), sc[SEARCH_HEDGE_ARMS];
     double p[SEARCH_HEDGE_ARMS];
@@ -786,7 +785,7 @@ static int model_points(search *s, point_list *tried, const double *pending, siz
         search_rng_seed(&r, s->opt.seed, ((uint64_t)s->n_obs << 32) ^ ((uint64_t)n_pending << 16) ^ j);
         double best_score;
         int e = s->opt.acquisition == SEARCH_ACQ_HEDGE
-                    ? hedge_choice(&c, tried, &r, x, &best_score, err, errlen)
+                    ? hedge_choice(s, &c, tried, &r, x, &best_score, err, errlen)
                     : maximize(&c, tried, &r, x, &best_score, err, errlen);
         if (e != 0)
             goto out;
