@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -11,60 +10,76 @@
 
 #include "common/timeutil.h"
 #include "monitor/fileio.h"
+#include "monitor/json_out.h"
 
 #ifndef MONITOR_VERSION
 #define MONITOR_VERSION "0.0.0"
 #endif
 
-static json_t *int_or_null(int v) { return v >= 0 ? json_integer(v) : json_null(); }
-static json_t *str_or_null(const char *s) { return s && *s ? json_string(s) : json_null(); }
+/* An empty string is as good as none: null. */
+static const char *str_or_null(const char *s) { return s && *s ? s : NULL; }
 
-static json_t *env_or_null(const char *name) { return str_or_null(getenv(name)); }
+static void int_or_null(json_out *j, const char *key, long long v)
+{
+    if (v >= 0)
+        json_out_int(j, key, v);
+    else
+        json_out_null(j, key);
+}
 
-static json_t *time_string(double epoch)
+static void time_string(json_out *j, const char *key, double epoch)
 {
     char buf[32];
     format_rfc3339_ms(epoch, buf, sizeof buf);
-    return json_string(buf);
+    json_out_string(j, key, buf);
 }
 
-static json_t *command_array(const run_summary *s)
+static void command_array(json_out *j, const run_summary *s)
 {
-    json_t *a = json_array();
-    for (int i = 0; i < s->command_argc && a; i++)
-        json_array_append_new(a, json_string(s->command[i]));
-    return a;
+    json_out_open(j, "command", '[');
+    for (int i = 0; i < s->command_argc; i++)
+        json_out_string(j, NULL, s->command[i]);
+    json_out_close(j);
 }
 
-static json_t *instance_object(const instance_facts *f)
+static void instance_object(json_out *j, const instance_facts *f)
 {
-    return json_pack("{s:o, s:o, s:o, s:I, s:o, s:o}",
-                     "type", str_or_null(f->type),
-                     "type_source", str_or_null(f->type_source),
-                     "vcpus", f->vcpus > 0 ? json_integer(f->vcpus) : json_null(),
-                     "memory_bytes", (json_int_t)f->memory_bytes,
-                     "cpu_model", str_or_null(f->cpu_model),
-                     "architecture", str_or_null(f->architecture));
+    json_out_open(j, "instance", '{');
+    json_out_string(j, "type", str_or_null(f->type));
+    json_out_string(j, "type_source", str_or_null(f->type_source));
+    if (f->vcpus > 0)
+        json_out_int(j, "vcpus", f->vcpus);
+    else
+        json_out_null(j, "vcpus");
+    json_out_int(j, "memory_bytes", (long long)f->memory_bytes);
+    json_out_string(j, "cpu_model", str_or_null(f->cpu_model));
+    json_out_string(j, "architecture", str_or_null(f->architecture));
+    json_out_close(j);
 }
 
 /* Who ran this job: the orchestrator's variables and AWS Batch/ECS identity. */
-static json_t *job_object(void)
+static void job_object(json_out *j)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
-                     "experiment", env_or_null("ORCH_EXPERIMENT"),
-                     "point_tag", env_or_null("ORCH_POINT_TAG"),
-                     "replicate", env_or_null("ORCH_REPLICATE"),
-                     "aws_batch_job_id", env_or_null("AWS_BATCH_JOB_ID"),
-                     "aws_batch_job_array_index", env_or_null("AWS_BATCH_JOB_ARRAY_INDEX"),
-                     "ecs_container_metadata_uri", env_or_null("ECS_CONTAINER_METADATA_URI_V4"));
+    static const char *const keys[][2] = {
+        { "experiment", "ORCH_EXPERIMENT" },
+        { "point_tag", "ORCH_POINT_TAG" },
+        { "replicate", "ORCH_REPLICATE" },
+        { "aws_batch_job_id", "AWS_BATCH_JOB_ID" },
+        { "aws_batch_job_array_index", "AWS_BATCH_JOB_ARRAY_INDEX" },
+        { "ecs_container_metadata_uri", "ECS_CONTAINER_METADATA_URI_V4" },
+    };
+    json_out_open(j, "job", '{');
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        json_out_string(j, keys[i][0], str_or_null(getenv(keys[i][1])));
+    json_out_close(j);
 }
 
-static json_t *custom_metrics_object(const custom_metric *m)
+static void custom_metrics_object(json_out *j, const custom_metric *m)
 {
-    json_t *o = json_object();
-    for (size_t i = 0; m && o && i < m->n_named; i++)
-        json_object_set_new(o, m->named[i].name, json_real(m->named[i].value));
-    return o;
+    json_out_open(j, "custom_metrics", '{');
+    for (size_t i = 0; m && i < m->n_named; i++)
+        json_out_real(j, m->named[i].name, m->named[i].value);
+    json_out_close(j);
 }
 
 /* Writes PATH.tmp and renames it to PATH: readers see a whole file or none. No
@@ -97,51 +112,68 @@ static int write_replace(const char *path, const char *data, size_t len)
     return rc;
 }
 
+static void run_members(json_out *j, const run_summary *s)
+{
+    json_out_string(j, "monitor_version", MONITOR_VERSION);
+    command_array(j, s);
+    json_out_string(j, "status", s->status);
+    int_or_null(j, "exit_code", s->exit_code);
+    int_or_null(j, "signal", s->signal);
+    json_out_string(j, "start_error", str_or_null(s->start_error));
+    int_or_null(j, "monitor_signal", s->monitor_signal > 0 ? s->monitor_signal : -1);
+    time_string(j, "start_time", s->start_time);
+    time_string(j, "end_time", s->end_time);
+    json_out_real(j, "wall_seconds", s->wall_seconds);
+    json_out_real(j, "cpu_user_seconds", s->cpu_user_seconds);
+    json_out_real(j, "cpu_system_seconds", s->cpu_system_seconds);
+    json_out_real(j, "cpu_seconds", s->cpu_user_seconds + s->cpu_system_seconds);
+}
+
+static void usage_members(json_out *j, const run_summary *s)
+{
+    json_out_int(j, "peak_memory_bytes", (long long)s->peak_memory_bytes);
+    if (isfinite(s->cgroup_peak_memory_bytes))
+        json_out_int(j, "cgroup_peak_memory_bytes", (long long)s->cgroup_peak_memory_bytes);
+    else
+        json_out_null(j, "cgroup_peak_memory_bytes");
+    json_out_int(j, "disk_read_bytes", (long long)s->disk_read_bytes);
+    json_out_int(j, "disk_write_bytes", (long long)s->disk_write_bytes);
+    json_out_int(j, "net_rx_bytes", (long long)s->net_rx_bytes);
+    json_out_int(j, "net_tx_bytes", (long long)s->net_tx_bytes);
+    if (isfinite(s->oom_kills))
+        json_out_int(j, "oom_kills", (long long)s->oom_kills);
+    else
+        json_out_null(j, "oom_kills");
+    json_out_int(j, "samples", s->samples);
+    json_out_real(j, "interval_seconds", s->interval_seconds);
+    int_or_null(j, "cgroup_version", s->cgroup_version ? s->cgroup_version : -1);
+}
+
 char *summary_to_json(const run_summary *s)
 {
     const custom_metric *m = s->custom;
-    json_t *root = json_object();
-    if (!root)
+    strbuf sb = STRBUF_INIT;
+    if (sb_reserve(&sb, 4096) < 0) /* the whole text, usually: one allocation */
         return NULL;
-    json_object_set_new(root, "monitor_version", json_string(MONITOR_VERSION));
-    json_object_set_new(root, "command", command_array(s));
-    json_object_set_new(root, "status", json_string(s->status));
-    json_object_set_new(root, "exit_code", int_or_null(s->exit_code));
-    json_object_set_new(root, "signal", int_or_null(s->signal));
-    json_object_set_new(root, "start_error", str_or_null(s->start_error));
-    json_object_set_new(root, "monitor_signal",
-                        s->monitor_signal > 0 ? json_integer(s->monitor_signal) : json_null());
-    json_object_set_new(root, "start_time", time_string(s->start_time));
-    json_object_set_new(root, "end_time", time_string(s->end_time));
-    json_object_set_new(root, "wall_seconds", json_real(s->wall_seconds));
-    json_object_set_new(root, "cpu_user_seconds", json_real(s->cpu_user_seconds));
-    json_object_set_new(root, "cpu_system_seconds", json_real(s->cpu_system_seconds));
-    json_object_set_new(root, "cpu_seconds", json_real(s->cpu_user_seconds + s->cpu_system_seconds));
-    json_object_set_new(root, "peak_memory_bytes", json_integer((json_int_t)s->peak_memory_bytes));
-    json_object_set_new(root, "cgroup_peak_memory_bytes",
-                        isfinite(s->cgroup_peak_memory_bytes)
-                            ? json_integer((json_int_t)s->cgroup_peak_memory_bytes)
-                            : json_null());
-    json_object_set_new(root, "disk_read_bytes", json_integer((json_int_t)s->disk_read_bytes));
-    json_object_set_new(root, "disk_write_bytes", json_integer((json_int_t)s->disk_write_bytes));
-    json_object_set_new(root, "net_rx_bytes", json_integer((json_int_t)s->net_rx_bytes));
-    json_object_set_new(root, "net_tx_bytes", json_integer((json_int_t)s->net_tx_bytes));
-    json_object_set_new(root, "oom_kills",
-                        isfinite(s->oom_kills) ? json_integer((json_int_t)s->oom_kills) : json_null());
-    json_object_set_new(root, "samples", json_integer(s->samples));
-    json_object_set_new(root, "interval_seconds", json_real(s->interval_seconds));
-    json_object_set_new(root, "cgroup_version",
-                        s->cgroup_version ? json_integer(s->cgroup_version) : json_null());
-    json_object_set_new(root, "custom_metric",
-                        m && m->has_value ? json_real(m->value) : json_null());
-    json_object_set_new(root, "custom_metric_reason",
-                        m && !m->has_value ? json_string(m->reason) : json_null());
-    json_object_set_new(root, "custom_metrics", custom_metrics_object(m));
-    json_object_set_new(root, "instance", instance_object(s->instance));
-    json_object_set_new(root, "job", job_object());
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-    json_decref(root);
-    return text;
+    json_out j;
+    json_out_init(&j, &sb);
+    json_out_open(&j, NULL, '{');
+    run_members(&j, s);
+    usage_members(&j, s);
+    if (m && m->has_value)
+        json_out_real(&j, "custom_metric", m->value);
+    else
+        json_out_null(&j, "custom_metric");
+    json_out_string(&j, "custom_metric_reason", m && !m->has_value ? m->reason : NULL);
+    custom_metrics_object(&j, m);
+    instance_object(&j, s->instance);
+    job_object(&j);
+    json_out_close(&j);
+    if (json_out_status(&j) < 0) {
+        sb_free(&sb);
+        return NULL;
+    }
+    return sb_detach(&sb);
 }
 
 int summary_write(const char *path, const run_summary *s)

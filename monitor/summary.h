@@ -1,5 +1,5 @@
 /* summary.json: what happened to the workload and what it used (keys per shared/DESIGN.md
- * and the man page). Built with jansson, written atomically. */
+ * and the man page). Written with json_out (jansson's layout), atomically. */
 #ifndef MONITOR_SUMMARY_H
 #define MONITOR_SUMMARY_H
 
