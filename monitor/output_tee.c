@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "monitor/fileio.h"
@@ -12,14 +14,17 @@ struct output_tee {
     int echo_fd;
     int log_fd;
     int echo_broken;   /* the monitor's own stream went away: keep logging only */
-    char buf[65536];
+    char buf[65536];   /* last: not zeroed at open */
 };
 
 int output_tee_open(const char *log_path, int echo_fd, output_tee **out, int *child_fd)
 {
-    output_tee *t = calloc(1, sizeof *t);
+    output_tee *t = malloc(sizeof *t);
     if (!t)
         return -1;
+    /* zeroed up to the buffer only: calloc would write, and so fault in, every page of
+     * a buffer whose pages are touched only as far as reads fill it */
+    memset(t, 0, offsetof(output_tee, buf));
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) {
         free(t);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ struct cgroup_sampler {
     double last_inactive_file;   /* NAN until a full read saw memory.stat */
     kept_figure cpu_limit, mem_limit;
     kept_figure psi[3];          /* cpu, memory, io */
-    char buf[8192];
+    char buf[8192];              /* last: not zeroed at open */
 };
 
 int find_cgroup_path(const char *self_cgroup, const char *controller, char *out, size_t outlen)
@@ -159,9 +160,12 @@ static void open_v1(cgroup_sampler *c, const char *root, const char *self_cgroup
 
 int cgroup_sampler_open(const char *mount_root, const char *self_cgroup, cgroup_sampler **out)
 {
-    cgroup_sampler *c = calloc(1, sizeof *c);
+    cgroup_sampler *c = malloc(sizeof *c);
     if (!c)
         return -1;
+    /* zeroed up to the buffer only: calloc would write, and so fault in, every page of
+     * a buffer whose pages are touched only as far as reads fill it */
+    memset(c, 0, offsetof(cgroup_sampler, buf));
     for (int i = 0; i < CF_COUNT; i++)
         c->fd[i] = -1;
     c->last_inactive_file = NAN;

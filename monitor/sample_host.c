@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +24,19 @@ struct host_sampler {
     uint64_t mem_total;   /* bytes, from the last sample; 0: not seen */
     kept_figure load1;
     kept_figure psi[3];   /* cpu, memory, io */
-    char buf[16384];   /* /proc/stat grows with the CPU count; the cpu line comes first */
+    /* last: not zeroed at open. /proc/stat grows with the CPU count; the cpu line
+     * comes first */
+    char buf[16384];
 };
 
 int host_sampler_open(const char *proc_root, host_sampler **out)
 {
-    host_sampler *h = calloc(1, sizeof *h);
+    host_sampler *h = malloc(sizeof *h);
     if (!h)
         return -1;
+    /* zeroed up to the buffer only: calloc would write, and so fault in, every page of
+     * a buffer whose pages are touched only as far as reads fill it */
+    memset(h, 0, offsetof(host_sampler, buf));
     h->ticks = sysconf(_SC_CLK_TCK);
     if (h->ticks <= 0)
         h->ticks = 100;

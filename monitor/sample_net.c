@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -46,7 +47,7 @@ struct net_sampler {
     int loopback[4];          /* ifindexes of loopback links (lo is 1 in every netns) */
     size_t n_loopback;
     int use_stats;            /* RTM_GETSTATS works (Linux >= 4.7) */
-    char buf[65536];
+    char buf[65536];          /* last: not zeroed at open */
 };
 
 static int is_loopback(const net_sampler *n, int ifindex)
@@ -185,9 +186,12 @@ typedef struct sample_ctx {
 
 int net_sampler_open(const char *proc_root, series_layout *layout, net_sampler **out)
 {
-    net_sampler *n = calloc(1, sizeof *n);
+    net_sampler *n = malloc(sizeof *n);
     if (!n)
         return -1;
+    /* zeroed up to the buffer only: calloc would write, and so fault in, every page of
+     * a buffer whose pages are touched only as far as reads fill it */
+    memset(n, 0, offsetof(net_sampler, buf));
     char path[512];
     snprintf(path, sizeof path, "%s/net/snmp", proc_root);
     n->snmp_fd = open_cloexec(path, O_RDONLY, 0);

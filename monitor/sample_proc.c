@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ struct proc_tree {
     size_t stack_cap;
     pentry *added;               /* processes the walk found that the array lacks */
     size_t n_added, added_cap;
-    char dents[32768];
+    char dents[32768];           /* the buffers last: not zeroed at open */
     char buf[4096];
 };
 
@@ -69,9 +70,12 @@ struct linux_dirent64_ {
 
 int proc_tree_open(pid_t root, proc_tree **out)
 {
-    proc_tree *t = calloc(1, sizeof *t);
+    proc_tree *t = malloc(sizeof *t);
     if (!t)
         return -1;
+    /* zeroed up to the buffer only: calloc would write, and so fault in, every page of
+     * a buffer whose pages are touched only as far as reads fill it */
+    memset(t, 0, offsetof(proc_tree, dents));
     t->root = root;
     t->ticks = sysconf(_SC_CLK_TCK);
     if (t->ticks <= 0)
@@ -85,11 +89,12 @@ int proc_tree_open(pid_t root, proc_tree **out)
         return -1;
     }
     t->cap = 256;
-    t->cur = calloc(t->cap, sizeof *t->cur);
-    t->next = calloc(t->cap, sizeof *t->next);
+    /* entries are written before they are read (below n_cur, n_added, the stack depth) */
+    t->cur = malloc(t->cap * sizeof *t->cur);
+    t->next = malloc(t->cap * sizeof *t->next);
     t->stack_cap = t->added_cap = 64;
-    t->stack = calloc(t->stack_cap, sizeof *t->stack);
-    t->added = calloc(t->added_cap, sizeof *t->added);
+    t->stack = malloc(t->stack_cap * sizeof *t->stack);
+    t->added = malloc(t->added_cap * sizeof *t->added);
     char path[64];
     snprintf(path, sizeof path, "%d/task/%d/children", (int)root, (int)root);
     t->root_children_fd = openat(t->proc_fd, path, O_RDONLY | O_CLOEXEC);
