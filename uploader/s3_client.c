@@ -1,11 +1,9 @@
 /* The S3 client: settings, addressing (path-style or virtual-hosted) and key encoding. */
 #include <ctype.h>
-#include <errno.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "uploader/aws_error.h"
 #include "uploader/digest.h"

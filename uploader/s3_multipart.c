@@ -174,8 +174,9 @@ static void check_etag(const upload *u, const http_xfer *x)
 }
 
 /* The object's checksum as the server reports it: from CompleteMultipartUpload's answer,
- * else from HeadObject with checksum mode (S3 and moto keep it with the object). "" when
- * the server reports none. 0, or -1 when HeadObject fails (err filled). */
+ * else from HeadObject with checksum mode (moto keeps it with the object but leaves it out
+ * of that answer). "" when the server reports none. 0, or -1 when HeadObject fails (err
+ * filled). */
 static int server_composite(upload *u, const http_xfer *done, char *out, size_t cap,
                             aws_error *err)
 {
@@ -195,13 +196,20 @@ static int server_composite(upload *u, const http_xfer *done, char *out, size_t 
 }
 
 /* CRC32 uploads: 0 when the server's composite checksum is ours (or it reports none),
- * 1 when it differs (err filled: the object holds other bytes), -1 on failure. */
+ * 1 when it differs (err filled: the object holds other bytes). */
 static int check_composite(upload *u, const http_xfer *done, aws_error *err)
 {
     char want[64], got[128];
+    aws_error head_err;
     s3_sum_composite(u->sums, u->n_parts, want, sizeof want);
-    if (server_composite(u, done, got, sizeof got, err) < 0)
-        return -1;
+    /* The object is complete: a role that may write but not read it (HeadObject needs
+     * s3:GetObject) must not turn that into a failure. */
+    if (server_composite(u, done, got, sizeof got, &head_err) < 0) {
+        log_warn("%s: the object's checksum could not be read back (%s); its parts' "
+                 "checksums were sent",
+                 u->target.what.buf, head_err.message);
+        return 0;
+    }
     if (!*got) {
         s3_warn_unchecked(u->c, u->target.what.buf);
         return 0;

@@ -5,7 +5,8 @@
 # the one Python's zlib.crc32 gives for the file (the plain CRC32, or for multipart the
 # composite "CRC32 of the parts' CRC32s-N", which moto computes from the parts it stored),
 # and the aws CLI reads every object back byte for byte. The default on a custom endpoint is
-# MD5 (no CRC32 kept), a bad --checksum is a usage error. Against s3rver (which ignores
+# MD5 (no CRC32 kept), a bad --checksum is a usage error, a write-only user's upload
+# succeeds though the checksum cannot be read back (a warning). Against s3rver (which ignores
 # x-amz-checksum-*): a CRC32 multipart upload lands intact, with a warning that the server
 # did not confirm the checksum.
 . "$(dirname "$0")/lib.sh"
@@ -68,6 +69,22 @@ expect_eq "is MD5: moto keeps no CRC32" "$(kept_crc default/f.bin)" "None"
 out=$("$ORCHESTRATE" s3 cp --checksum sha7 f1.bin s3://sums/bad/f.bin 2>&1); rc=$?
 expect_eq "an unknown --checksum is a usage error" "$rc" "2"
 check "that names the choices" grep -q "crc32, md5 or auto" <<<"$out"
+
+# A role that may write but not read (HeadObject needs s3:GetObject): the object's
+# checksum cannot be read back, and that is a warning, not a failed upload.
+iam=(env AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret aws --endpoint-url "$moto_url" iam)
+"${iam[@]}" create-user --user-name writer >/dev/null
+"${iam[@]}" put-user-policy --user-name writer --policy-name write-only --policy-document \
+  '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject","s3:AbortMultipartUpload"],"Resource":"*"}]}'
+read -r wkey wsecret < <("${iam[@]}" create-access-key --user-name writer \
+  --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text)
+out=$(AWS_ACCESS_KEY_ID=$wkey AWS_SECRET_ACCESS_KEY=$wsecret "$ORCHESTRATE" s3 cp --quiet \
+  --checksum crc32 --part-size "$part" --multipart-threshold "$part" "$big" s3://sums/wo/big.bin 2>&1); rc=$?
+expect_eq "a write-only user's CRC32 multipart upload succeeds" "$rc" "0"
+check "with a warning that its checksum could not be read back" grep -q "could not be read back" <<<"$out"
+rm -f back.bin
+awsx s3 cp s3://sums/wo/big.bin back.bin >/dev/null 2>&1
+expect_eq "and the object is intact" "$(sha back.bin)" "$(sha "$big")"
 
 # s3rver: a second server, which neither checks nor echoes x-amz-checksum-*.
 command -v node >/dev/null || { fail "node not installed (tools/install_deps.sh --test)"; exit 1; }
