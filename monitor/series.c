@@ -146,7 +146,10 @@ static size_t put_u64(uint64_t v, char *out)
     return n;
 }
 
-size_t series_format_value(double v, int decimals, char *out, size_t outlen)
+/* Fixed point with DECIMALS digits, by hand: printf's float formatting (musl's fmt_fp)
+ * is most of a row's cost. trim: drop trailing zeros of the fraction (12.50 -> 12.5,
+ * 3.00 -> 3), else keep them all as printf's %.*f does. */
+static size_t format_fixed(double v, int decimals, int trim, char *out, size_t outlen)
 {
     if (outlen == 0)
         return 0;
@@ -156,8 +159,12 @@ size_t series_format_value(double v, int decimals, char *out, size_t outlen)
     static const double scale[] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
     if (decimals < 0 || decimals > 6 || fabs(v) * scale[decimals] >= 9.0e15) {
         /* out of the exact integer range: printf knows best */
-        int n = snprintf(out, outlen, "%.*g", 17, v);
-        return n > 0 && (size_t)n < outlen ? (size_t)n : 0;
+        int n = trim ? snprintf(out, outlen, "%.*g", 17, v)
+                     : snprintf(out, outlen, "%.*f", decimals < 0 ? 0 : decimals, v);
+        if (n > 0 && (size_t)n < outlen)
+            return (size_t)n;
+        out[0] = '\0'; /* did not fit: nothing rather than a cut number */
+        return 0;
     }
     /* fixed point by hand: printf's float formatting is most of a row's cost */
     uint64_t scaled = (uint64_t)llround(fabs(v) * scale[decimals]);
@@ -170,9 +177,9 @@ size_t series_format_value(double v, int decimals, char *out, size_t outlen)
         fp = scaled % (uint64_t)scale[decimals];
     }
     n += put_u64(ip, out + n);
-    if (fp) { /* 12.50 -> 12.5, 3.00 -> 3: shorter files, same value */
+    if (fp || (!trim && decimals > 0)) { /* trimmed: shorter files, same value */
         int d = decimals;
-        while (fp % 10 == 0) {
+        while (trim && fp % 10 == 0) {
             fp /= 10;
             d--;
         }
@@ -187,4 +194,14 @@ size_t series_format_value(double v, int decimals, char *out, size_t outlen)
     }
     out[n] = '\0';
     return n;
+}
+
+size_t series_format_value(double v, int decimals, char *out, size_t outlen)
+{
+    return format_fixed(v, decimals, 1, out, outlen);
+}
+
+size_t series_format_fixed(double v, int decimals, char *out, size_t outlen)
+{
+    return format_fixed(v, decimals, 0, out, outlen);
 }

@@ -114,5 +114,8 @@ void series_row_free(series_row *r);
 /* Formats one value as the CSV does: "" for NAN, else fixed-point with DECIMALS digits
  * (trailing zeros kept short). Returns the length written (< outlen). */
 size_t series_format_value(double v, int decimals, char *out, size_t outlen);
+/* The same with every one of the DECIMALS digits, as printf's "%.*f" writes it (the
+ * time columns). */
+size_t series_format_fixed(double v, int decimals, char *out, size_t outlen);
 
 #endif

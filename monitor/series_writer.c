@@ -122,7 +122,12 @@ static size_t format_csv(series_writer *w, const series_row *r)
 {
     char ts[32];
     format_rfc3339_ms(r->wall, ts, sizeof ts);
-    size_t len = (size_t)snprintf(w->line, w->cap, "%s,%.3f,%.3f", ts, r->wall, r->elapsed);
+    size_t len = strlen(ts);
+    memcpy(w->line, ts, len);
+    w->line[len++] = ',';
+    len += series_format_fixed(r->wall, 3, w->line + len, w->cap - len);
+    w->line[len++] = ',';
+    len += series_format_fixed(r->elapsed, 3, w->line + len, w->cap - len);
     for (size_t i = 0; i < n_cols(w) && len + 48 < w->cap; i++) {
         w->line[len++] = ',';
         len += series_format_value(col_value(r, i), col_decimals(w, i), w->line + len, w->cap - len);

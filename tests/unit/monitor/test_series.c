@@ -169,11 +169,33 @@ TEST(summary_keys)
     free(text);
 }
 
+/* The time columns: every decimal kept, as printf's %.3f writes them. */
+TEST(format_fixed_as_printf)
+{
+    const double values[] = { 0.0, 1.0, 0.001, 0.0104, 12.3456, 59.9996, 1795419903.1,
+                              1795419903.9996, 1795419903.0004, 86400.25, 123456789.125001 };
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        char mine[48], want[48];
+        size_t n = series_format_fixed(values[i], 3, mine, sizeof mine);
+        snprintf(want, sizeof want, "%.3f", values[i]);
+        CHECK_STR(mine, want);
+        CHECK_INT(n, strlen(want));
+    }
+    char b[48];
+    series_format_fixed(2.5, 0, b, sizeof b);
+    CHECK(strcmp(b, "2") == 0 || strcmp(b, "3") == 0); /* a tie: either neighbour */
+    series_format_fixed(1e300, 3, b, sizeof b); /* beyond the exact range: printf itself */
+    CHECK_INT(strlen(b), 0); /* too long for the buffer: nothing */
+    series_format_fixed(NAN, 3, b, sizeof b);
+    CHECK_STR(b, "");
+}
+
 int main(void)
 {
     RUN(format_value);
     RUN(csv);
     RUN(jsonl_and_openmetrics);
     RUN(summary_keys);
+    RUN(format_fixed_as_printf);
     return unit_done();
 }
