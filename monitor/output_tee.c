@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "monitor/fileio.h"
@@ -16,6 +17,25 @@ struct output_tee {
     int echo_broken;   /* the monitor's own stream went away: keep logging only */
     char buf[65536];   /* last: not zeroed at open */
 };
+
+/* Opens the log for a new run. An empty regular file with no other name, left by an
+ * earlier run in the same directory, is used as it is: replacing it would cost ext4 an
+ * inode eviction and a creation for nothing. Anything else is replaced, by unlink and
+ * create rather than O_TRUNC: ext4 flushes a truncated file's new data when it is closed
+ * (its replace-via-truncate heuristic), which costs tens of milliseconds. */
+static int open_log(const char *path)
+{
+    int fd = open_cloexec(path, O_WRONLY | O_APPEND | O_NOFOLLOW, 0);
+    if (fd >= 0) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 && st.st_nlink == 1)
+            return fd;
+        close(fd);
+    }
+    if (fd >= 0 || errno != ENOENT)
+        unlink(path);
+    return open_cloexec(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+}
 
 int output_tee_open(const char *log_path, int echo_fd, output_tee **out, int *child_fd)
 {
@@ -30,8 +50,7 @@ int output_tee_open(const char *log_path, int echo_fd, output_tee **out, int *ch
         free(t);
         return -1;
     }
-    unlink(log_path); /* not O_TRUNC alone: see series_writer_open */
-    t->log_fd = open_cloexec(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    t->log_fd = open_log(log_path);
     if (t->log_fd < 0) {
         int e = errno;
         close(p[0]);

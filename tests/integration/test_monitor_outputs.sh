@@ -109,3 +109,21 @@ import json; rows=[json.loads(l) for l in open('$TMP/j/timeseries.jsonl')]
 assert len(rows)>=3 and 'tree_cpu_seconds' in rows[0] and rows[-1]['elapsed_seconds']>=0.2"
 M --interval 0.05 --format openmetrics --workdir "$TMP/o" --cmd sleep 0.1
 check "--format openmetrics ends with # EOF" sh -c "tail -n1 '$TMP/o/timeseries.om' | grep -qx '# EOF'"
+
+# --- a rerun in the same work directory replaces what the last run left -----------------
+M --workdir "$TMP/r" --cmd sh -c 'echo first' >/dev/null
+M --workdir "$TMP/r" --cmd true
+expect_eq "rerun: the last run's stdout.log does not survive" "$(wc -c <"$TMP/r/stdout.log")" 0
+M --workdir "$TMP/r" --cmd sh -c 'echo second; echo e2 >&2' >/dev/null 2>&1
+expect_eq "rerun: an empty log left behind takes the new output" "$(cat "$TMP/r/stdout.log")" "second"
+expect_eq "rerun: stderr.log too" "$(cat "$TMP/r/stderr.log")" "e2"
+: >"$TMP/r/stdout.log"
+ln "$TMP/r/stdout.log" "$TMP/r/other-name"
+echo kept >"$TMP/elsewhere"
+rm "$TMP/r/stderr.log"
+ln -s "$TMP/elsewhere" "$TMP/r/stderr.log"
+M --workdir "$TMP/r" --cmd sh -c 'echo third; echo e3 >&2' >/dev/null 2>&1
+expect_eq "rerun: a log with another name is replaced, not written through" \
+  "$(wc -c <"$TMP/r/other-name")/$(cat "$TMP/r/stdout.log")" "0/third"
+check "rerun: a symlinked log is replaced by a file, its target untouched" \
+  sh -c "[ ! -L '$TMP/r/stderr.log' ] && [ \"\$(cat '$TMP/r/stderr.log')\" = e3 ] && [ \"\$(cat '$TMP/elsewhere')\" = kept ]"
