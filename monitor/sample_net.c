@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -158,11 +159,35 @@ static void column_name(char *out, size_t outlen, const char *ifname, const char
     snprintf(out, outlen, "net_%s_%s", clean, what);
 }
 
+/* The name and flags of a link an RTM_GETSTATS dump named by index only. 0, or -1 when
+ * it is gone. */
+static int link_name_flags(const net_sampler *n, int ifindex, char *name, unsigned *flags)
+{
+    struct ifreq r;
+    memset(&r, 0, sizeof r);
+    r.ifr_ifindex = ifindex;
+    int fd = nl_socket_get_fd(n->sk); /* any socket answers these */
+    if (ioctl(fd, SIOCGIFNAME, &r) < 0)
+        return -1;
+    memcpy(name, r.ifr_name, IF_NAMESIZE);
+    name[IF_NAMESIZE] = '\0';
+    if (ioctl(fd, SIOCGIFFLAGS, &r) < 0)
+        return -1;
+    *flags = (unsigned short)r.ifr_flags;
+    return 0;
+}
+
 static void register_link(net_sampler *n, int ifindex, unsigned flags, const char *name,
                           const struct rtnl_link_stats64 *st, void *ud)
 {
     series_layout *layout = ud;
     static const char *const what[4] = { "rx_bytes", "tx_bytes", "rx_packets", "tx_packets" };
+    char ifname[IF_NAMESIZE + 1];
+    if (!*name) { /* from RTM_GETSTATS */
+        if (link_name_flags(n, ifindex, ifname, &flags) < 0)
+            return;
+        name = ifname;
+    }
     if ((flags & IFF_LOOPBACK) && n->n_loopback < 4)
         n->loopback[n->n_loopback++] = ifindex;
     if (n->n_ifaces == MAX_IFACES)
@@ -200,11 +225,20 @@ int net_sampler_open(const char *proc_root, series_layout *layout, net_sampler *
         net_sampler_close(n);
         return -1;
     }
-    if (dump_links(n, RTM_GETLINK, register_link, layout) < 0) {
-        net_sampler_close(n);
-        return -1;
+    /* The links from an RTM_GETSTATS dump of their 64-bit counters only, their names and
+     * flags by ioctl: an RTM_GETLINK dump has the kernel describe every link in full
+     * (~1.5 KB each: addresses, IPv6 settings, every statistic), the costliest step of
+     * the monitor's start-up. A kernel before 4.7 has no RTM_GETSTATS: RTM_GETLINK then,
+     * at start and for every sample. */
+    n->use_stats = 1;
+    if (dump_links(n, RTM_GETSTATS, register_link, layout) < 0 && n->n_ifaces == 0) {
+        n->use_stats = 0;
+        n->n_loopback = 0;
+        if (dump_links(n, RTM_GETLINK, register_link, layout) < 0) {
+            net_sampler_close(n);
+            return -1;
+        }
     }
-    n->use_stats = 1; /* until the kernel says it has no RTM_GETSTATS */
     *out = n;
     return 0;
 }
@@ -294,15 +328,7 @@ void net_sampler_sample(net_sampler *n, double now, int force, series_row *row)
 {
     sample_ctx ctx = { .row = row };
     double dt = now - n->last_mono;
-    int ok = dump_links(n, n->use_stats ? RTM_GETSTATS : RTM_GETLINK, sample_link, &ctx) == 0;
-    if (!ok && n->use_stats) {
-        /* a kernel before 4.7 answers RTM_GETSTATS with an error: the whole link dump
-         * from now on */
-        n->use_stats = 0;
-        ctx = (sample_ctx){ .row = row };
-        ok = dump_links(n, RTM_GETLINK, sample_link, &ctx) == 0;
-    }
-    if (ok) {
+    if (dump_links(n, n->use_stats ? RTM_GETSTATS : RTM_GETLINK, sample_link, &ctx) == 0) {
         row->v[COL_NET_RX_BYTES] = (double)ctx.sum.rx_bytes;
         row->v[COL_NET_TX_BYTES] = (double)ctx.sum.tx_bytes;
         row->v[COL_NET_RX_PACKETS] = (double)ctx.sum.rx_packets;

@@ -107,9 +107,10 @@ rx = int(rows[-1]["net_lo_rx_bytes"]) - int(rows[0]["net_lo_rx_bytes"])
 tx = int(rows[-1]["net_lo_tx_bytes"]) - int(rows[0]["net_lo_tx_bytes"])
 print("lo rx %.1f MB tx %.1f MB" % (rx / 1e6, tx / 1e6))
 assert rx >= 20_000_000 and tx >= 20_000_000
-# totals leave loopback out, and never go backwards
+# totals leave loopback out (nothing else carried 20 MB meanwhile), never go backwards
 tot = [int(r["net_rx_bytes"]) for r in rows]
 assert all(b >= a for a, b in zip(tot, tot[1:]))
+assert tot[-1] - tot[0] < 10_000_000, (tot[0], tot[-1])
 PY
 
 # --- no false CPU spikes: one busy loop sampled every 10 ms ------------------------------
