@@ -95,8 +95,9 @@ static int build_run_argv(local_backend *lb, const job *j, const char *name, arg
         add_fmt(a, "%.0f", (double)pf->memory_bytes);
     }
     if (pf && pf->arch) {
-        add(a, "--arch");
-        add(a, strcmp(pf->arch, "arm64") == 0 ? "arm64" : "amd64");
+        /* --platform, not podman's --arch, which docker does not know. */
+        add(a, "--platform");
+        add(a, strcmp(pf->arch, "arm64") == 0 ? "linux/arm64" : "linux/amd64");
     }
     if (j->result_url && strncmp(j->result_url, "s3://", 5) != 0) {
         if (mkdir_p(j->result_url) != 0)

@@ -25,7 +25,7 @@ static_pkgs=(musl-tools flex bison dpkg-dev gcc-aarch64-linux-gnu libc6-dev-arm6
 test_pkgs=(clang libclang-rt-14-dev podman runc busybox-static qemu-user-static
            gcc-aarch64-linux-gnu musl-tools flex bison awscli chromium man-db groff-base
            sqlite3 iproute2 procps python3 debootstrap curl ca-certificates git
-           python3-venv jq sysstat python3-psutil linux-perf python3-boto3 bc)
+           python3-venv jq sysstat python3-psutil linux-perf python3-boto3 bc docker.io)
 
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
 log=$(mktemp "${TMPDIR:-/tmp}/install_deps.XXXXXX")
