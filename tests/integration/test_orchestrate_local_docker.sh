@@ -65,22 +65,22 @@ expect_eq "the job's cgroup limit is the profile's (timeseries.csv)" \
 expect_eq "the summary names the profile" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["instance"]["type"])' out/runs/big/n-6000/0/summary.json 2>&1)" big
 
 running() { docker ps -q --filter "label=orchestrate.experiment=$1" | wc -l; }
-wait_running() {  # experiment, count
-  local i
+# orphan CONFIG OUTPUT EXPERIMENT: runs orchestrate until both of the experiment's
+# containers run, then SIGKILLs it, leaving them running.
+orphan() {
+  "$ORCHESTRATE" run "$1" --output "$2" --poll 0.3 >"$2.out" 2>&1 &
+  local pid=$! i
   for i in $(seq 1 150); do
-    [ "$(running "$1")" -ge "$2" ] && return 0
+    [ "$(running "$3")" -ge 2 ] && break
     sleep 0.2
   done
-  return 1
+  kill -9 "$pid"; wait "$pid" 2>/dev/null
 }
 
 # SIGKILL the orchestrator while containers run; the rerun re-attaches them by name.
 sed -e 's/experiment: docktest/experiment: dockresume/' -e 's/n: \[3000, 6000\]/n: [400000]/' \
     -e 's/replicates: 2/replicates: 1/' dock.yaml > resume.yaml
-"$ORCHESTRATE" run resume.yaml --output out2 --poll 0.3 >r1.out 2>r1.err &
-pid=$!
-wait_running dockresume 2
-kill -9 "$pid"; wait "$pid" 2>/dev/null
+orphan resume.yaml out2 dockresume
 expect_eq "containers were running when the orchestrator died" "$(running dockresume)" 2
 "$ORCHESTRATE" run resume.yaml --output out2 --poll 0.3 >r2.out 2>r2.err
 expect_eq "resumed run exits 0" "$?" 0
@@ -91,10 +91,7 @@ expect_eq "no container was started twice" \
 # `orchestrate kill` stops what is still running after its orchestrator died.
 sed -e 's/experiment: docktest/experiment: dockkill/' -e 's/n: \[3000, 6000\]/n: [50000000]/' \
     -e 's/replicates: 2/replicates: 1/' dock.yaml > kill.yaml
-"$ORCHESTRATE" run kill.yaml --output out3 --poll 0.3 >k1.out 2>k1.err &
-pid=$!
-wait_running dockkill 2
-kill -9 "$pid"; wait "$pid" 2>/dev/null
+orphan kill.yaml out3 dockkill
 expect_eq "its two containers run on without the orchestrator" "$(running dockkill)" 2
 check "orchestrate kill" "$ORCHESTRATE" kill kill.yaml --output out3
 expect_eq "no container of the experiment is left running" "$(running dockkill)" 0
