@@ -24,9 +24,10 @@ struct host_sampler {
     uint64_t mem_total;   /* bytes, from the last sample; 0: not seen */
     kept_figure load1;
     kept_figure psi[3];   /* cpu, memory, io */
-    /* last: not zeroed at open. /proc/stat grows with the CPU count; the cpu line
-     * comes first */
-    char buf[16384];
+    /* last: not zeroed at open. Only the first line of /proc/stat is parsed (the
+     * aggregate cpu line; the file grows with the CPU and interrupt counts), meminfo's
+     * lines of interest are in its first 1.5 KB, the other files are short */
+    char buf[4096];
 };
 
 int host_sampler_open(const char *proc_root, host_sampler **out)

@@ -56,9 +56,11 @@ struct proc_tree {
     size_t stack_cap;
     pentry *added;               /* processes the walk found that the array lacks */
     size_t n_added, added_cap;
-    char dents[32768];           /* the buffers last: not zeroed at open */
-    char buf[4096];
+    char *dents;                 /* getdents64 buffer, made by the first full listing */
+    char buf[4096];              /* last: not zeroed at open */
 };
+
+#define DENTS_SIZE 32768
 
 struct linux_dirent64_ {
     uint64_t d_ino;
@@ -75,7 +77,7 @@ int proc_tree_open(pid_t root, proc_tree **out)
         return -1;
     /* zeroed up to the buffer only: calloc would write, and so fault in, every page of
      * a buffer whose pages are touched only as far as reads fill it */
-    memset(t, 0, offsetof(proc_tree, dents));
+    memset(t, 0, offsetof(proc_tree, buf));
     t->root = root;
     t->ticks = sysconf(_SC_CLK_TCK);
     if (t->ticks <= 0)
@@ -130,6 +132,7 @@ void proc_tree_close(proc_tree *t)
         close(t->proc_fd);
     if (t->root_children_fd >= 0)
         close(t->root_children_fd);
+    free(t->dents);
     free(t->cur);
     free(t->next);
     free(t->stack);
@@ -244,11 +247,14 @@ static void retire(proc_tree *t, pentry *e)
 /* Pass 1: list /proc into t->next, carrying over what is known from t->cur. */
 static int list_pids(proc_tree *t, size_t *n_out)
 {
+    /* most runs never list /proc in full (see FULL_SCAN_PERIOD): no buffer until one does */
+    if (!t->dents && !(t->dents = malloc(DENTS_SIZE)))
+        return -1;
     size_t n = 0;
     if (lseek(t->proc_fd, 0, SEEK_SET) < 0)
         return -1;
     for (;;) {
-        long got = syscall(SYS_getdents64, t->proc_fd, t->dents, sizeof t->dents);
+        long got = syscall(SYS_getdents64, t->proc_fd, t->dents, DENTS_SIZE);
         if (got < 0)
             return -1;
         if (got == 0)
