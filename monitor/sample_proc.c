@@ -90,7 +90,7 @@ int proc_tree_open(pid_t root, proc_tree **out)
         free(t);
         return -1;
     }
-    t->cap = 256;
+    t->cap = 32; /* grown (doubled) when a tree or a full listing needs more */
     /* entries are written before they are read (below n_cur, n_added, the stack depth) */
     t->cur = malloc(t->cap * sizeof *t->cur);
     t->next = malloc(t->cap * sizeof *t->next);
