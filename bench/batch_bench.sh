@@ -28,7 +28,7 @@ nm "$BUILD/libcommon.a" 2>/dev/null | grep -q __asan && san="-fsanitize=address,
 # shellcheck disable=SC2046,SC2086
 ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -I"$ROOT" $san -o "$driver" "$ROOT/tests/integration/batch_driver.c" \
   "$BUILD/liborchestrator.a" "$BUILD/libuploader.a" "$BUILD/libcommon.a" \
-  $(pkg-config --libs yaml-0.1 sqlite3 libcurl openssl expat jansson) -lpthread -lm
+  $(pkg-config --libs yaml-0.1 sqlite3 libcurl openssl expat jansson zlib) -lpthread -lm
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 moto_server -H 127.0.0.1 -p "$port" >"$TMP/moto.log" 2>&1 &
