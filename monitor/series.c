@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "common/timeutil.h"
 
 /* Units follow the names: _bytes, _seconds, _percent, _bytes_per_second, _total. */
 const series_col_def series_cols[COL_FIXED_COUNT] = {
@@ -204,4 +207,32 @@ size_t series_format_value(double v, int decimals, char *out, size_t outlen)
 size_t series_format_fixed(double v, int decimals, char *out, size_t outlen)
 {
     return format_fixed(v, decimals, 0, out, outlen);
+}
+
+void series_format_time(rfc3339_cache *c, double epoch, char *out, size_t outlen)
+{
+    if (!(epoch >= 0 && epoch < 253402300800.0) || outlen < 25) {
+        format_rfc3339_ms(epoch, out, outlen);
+        return;
+    }
+    /* the second and millisecond exactly as format_rfc3339_ms rounds them */
+    time_t secs = (time_t)epoch;
+    int ms = (int)((epoch - (double)secs) * 1000.0 + 0.5);
+    if (ms >= 1000) {
+        secs += 1;
+        ms -= 1000;
+    }
+    if (!c->have || c->sec != (long long)secs) {
+        char full[32];
+        format_rfc3339_ms((double)secs, full, sizeof full); /* "...:SS.000Z" */
+        memcpy(c->head, full, 20);
+        c->sec = (long long)secs;
+        c->have = 1;
+    }
+    memcpy(out, c->head, 20);
+    out[20] = (char)('0' + ms / 100);
+    out[21] = (char)('0' + ms / 10 % 10);
+    out[22] = (char)('0' + ms % 10);
+    out[23] = 'Z';
+    out[24] = '\0';
 }

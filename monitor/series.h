@@ -118,4 +118,15 @@ size_t series_format_value(double v, int decimals, char *out, size_t outlen);
  * time columns). */
 size_t series_format_fixed(double v, int decimals, char *out, size_t outlen);
 
+/* format_rfc3339_ms (common/timeutil.h), with the date and time of day formatted once
+ * per second: at short intervals many rows share them, and gmtime with snprintf was a
+ * visible part of a row's cost. The same text for every time. */
+typedef struct rfc3339_cache {
+    long long sec;     /* the second head[] shows */
+    int have;
+    char head[24];     /* "YYYY-MM-DDTHH:MM:SS." */
+} rfc3339_cache;
+
+void series_format_time(rfc3339_cache *c, double epoch_seconds, char *out, size_t outlen);
+
 #endif

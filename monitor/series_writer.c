@@ -18,6 +18,7 @@ struct series_writer {
     char *line;
     size_t cap;
     long rows;
+    rfc3339_cache time_cache;
 };
 
 const char *series_file_name(enum series_format f)
@@ -121,7 +122,7 @@ int series_writer_open(const char *path, enum series_format f, const series_layo
 static size_t format_csv(series_writer *w, const series_row *r)
 {
     char ts[32];
-    format_rfc3339_ms(r->wall, ts, sizeof ts);
+    series_format_time(&w->time_cache, r->wall, ts, sizeof ts);
     size_t len = strlen(ts);
     memcpy(w->line, ts, len);
     w->line[len++] = ',';

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "common/fsutil.h"
+#include "common/timeutil.h"
 #include "monitor/series_writer.h"
 #include "monitor/summary.h"
 #include "tests/unit/unit.h"
@@ -190,6 +191,33 @@ TEST(format_fixed_as_printf)
     CHECK_STR(b, "");
 }
 
+/* The row's time column: the same text as format_rfc3339_ms, whether the second is
+ * cached or new, across second, minute, day and year boundaries and the rounding carry. */
+TEST(time_column_as_rfc3339)
+{
+    rfc3339_cache c = { 0 };
+    const double starts[] = { 1795419903.0, 1798761599.5, 0.0, 951782399.9 };
+    for (size_t k = 0; k < sizeof starts / sizeof starts[0]; k++) {
+        for (int i = 0; i < 3000; i++) {
+            double t = starts[k] + i * 0.000731; /* irregular steps through several seconds */
+            char mine[32], want[32];
+            series_format_time(&c, t, mine, sizeof mine);
+            format_rfc3339_ms(t, want, sizeof want);
+            if (strcmp(mine, want) != 0) {
+                CHECK_STR(mine, want);
+                break;
+            }
+        }
+    }
+    char b[32];
+    series_format_time(&c, 1795419903.9996, b, sizeof b); /* rounds up into the next second */
+    CHECK_STR(b, "2026-11-23T07:45:04.000Z");
+    series_format_time(&c, -1.0, b, sizeof b); /* before 1970: left to format_rfc3339_ms */
+    CHECK_STR(b, "1969-12-31T23:59:59.000Z");
+    series_format_time(&c, NAN, b, sizeof b);
+    CHECK_STR(b, "");
+}
+
 int main(void)
 {
     RUN(format_value);
@@ -197,5 +225,6 @@ int main(void)
     RUN(jsonl_and_openmetrics);
     RUN(summary_keys);
     RUN(format_fixed_as_printf);
+    RUN(time_column_as_rfc3339);
     return unit_done();
 }
