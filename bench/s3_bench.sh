@@ -66,6 +66,9 @@ results=$work/results.tsv
 measure() {
   local client=$1 op=$2 set=$3; shift 3
   local t=$work/time.out
+  # The previous run's dirty pages (the server's store, the last download) are written back
+  # first, so no client pays for another's writeback.
+  sync
   if /usr/bin/time -f '%e %U %S' -o "$t" "$@" >"$work/cmd.log" 2>&1; then
     read -r wall user sys <"$t"
     printf '%s\t%s\t%s\t%s\t%s\n' "$client" "$op" "$set" "$wall" \
