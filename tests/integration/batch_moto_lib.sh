@@ -48,3 +48,14 @@ batch_moto_start() {
   export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
   [ -n "${AWS_SECRET_ACCESS_KEY:-}" ] || { fail "no IAM access key from moto"; exit 1; }
 }
+
+# batch_creds_start: the container-credentials endpoint the jobs' role uses (the jobs get
+# their keys as a job role's, as on ECS/Batch), serving this test's IAM user. Sets
+# $creds_port.
+batch_creds_start() {
+  creds_port=$(free_port)
+  ECS_CREDS_KEY_ID=$AWS_ACCESS_KEY_ID ECS_CREDS_SECRET=$AWS_SECRET_ACCESS_KEY \
+    python3 "$ROOT/tests/integration/ecs_credentials_server.py" "$creds_port" >"$TMP/creds.log" 2>&1 &
+  on_exit "kill $!"
+  wait_for_port "$creds_port" 20 || { fail "credentials endpoint did not start"; exit 1; }
+}

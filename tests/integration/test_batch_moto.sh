@@ -46,11 +46,7 @@ python3 "$ROOT/tests/integration/moto_make_bucket.py" "$endpoint" batch-results
 read -r service_role instance_profile < <(python3 "$ROOT/tests/integration/moto_batch_roles.py" "$endpoint")
 
 # The containers get their keys as a job role's, from a container-credentials endpoint.
-creds_port=$(free_port)
-ECS_CREDS_KEY_ID=$AWS_ACCESS_KEY_ID ECS_CREDS_SECRET=$AWS_SECRET_ACCESS_KEY \
-  python3 "$ROOT/tests/integration/ecs_credentials_server.py" "$creds_port" >"$TMP/creds.log" 2>&1 &
-on_exit "kill $!"
-wait_for_port "$creds_port" 20 || { fail "credentials endpoint did not start"; exit 1; }
+batch_creds_start
 
 # ---- configs ----
 write_config() {  # file experiment pinning types command-yaml

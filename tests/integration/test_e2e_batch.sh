@@ -12,6 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/example_lib.sh"
 . "$(dirname "$0")/podman_env.sh"
+. "$(dirname "$0")/batch_moto_lib.sh"
 
 static=${STATIC_MONITOR:-$ROOT/build/static/monitor_system}
 [ -x "$static" ] || { fail "$static is missing: run make static"; exit 1; }
@@ -31,28 +32,12 @@ fi
 podman_remove_image_at_exit "$name:x86_64"
 
 # moto: three unsigned calls (IAM user, policy, key), signatures checked from then on.
-port=$(free_port)
-INITIAL_NO_AUTH_ACTION_COUNT=3 MOTO_DOCKER_NETWORK_MODE=host DOCKER_HOST=$DOCKER_HOST \
-  moto_server -H 127.0.0.1 -p "$port" >"$TMP/moto.log" 2>&1 &
-moto_pid=$!
-on_exit "kill $moto_pid"
-wait_for_port "$port" 30 || { fail "moto_server did not start: $(tail -n 3 "$TMP/moto.log")"; exit 1; }
-endpoint=http://127.0.0.1:$port
-export AWS_ENDPOINT_URL=$endpoint AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
-unset AWS_PROFILE AWS_SESSION_TOKEN
-read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY < <(python3 "$ROOT/tests/integration/moto_iam_user.py" "$endpoint")
-export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
-[ -n "$AWS_SECRET_ACCESS_KEY" ] || { fail "no IAM access key from moto"; exit 1; }
+batch_moto_start
 python3 "$ROOT/tests/integration/moto_make_bucket.py" "$endpoint" e2e-results
 read -r service_role instance_profile < <(python3 "$ROOT/tests/integration/moto_batch_roles.py" "$endpoint")
 
 # The containers' credentials, as a job role's: from a container-credentials endpoint.
-creds_port=$(free_port)
-ECS_CREDS_KEY_ID=$AWS_ACCESS_KEY_ID ECS_CREDS_SECRET=$AWS_SECRET_ACCESS_KEY \
-  python3 "$ROOT/tests/integration/ecs_credentials_server.py" "$creds_port" >"$TMP/creds.log" 2>&1 &
-creds_pid=$!
-on_exit "kill $creds_pid"
-wait_for_port "$creds_port" 20 || { fail "credentials endpoint did not start"; exit 1; }
+batch_creds_start
 
 # The example's Batch config with this test's bucket, image, roles and endpoint, a price
 # table, and a smaller LIMIT: 2 types x 1 point x 2 replicates = 4 jobs. (The point's tag
