@@ -69,34 +69,19 @@ int parse_gpu_line(const char *line, size_t len, gpu_reading *out)
 /* Runs `nvidia-smi --query-gpu=index` once to learn how many devices there are. */
 static int count_gpus(const char *tool)
 {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
+    char *const argv[] = { "nvidia-smi", "--query-gpu=index", "--format=csv,noheader", NULL };
+    int fd;
+    pid_t pid = helper_start(tool, argv, -1, &fd);
+    if (pid < 0)
         return -1;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(p[0]);
-        close(p[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        dup2(p[1], STDOUT_FILENO);
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0)
-            dup2(devnull, STDERR_FILENO);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execl(tool, "nvidia-smi", "--query-gpu=index", "--format=csv,noheader", (char *)NULL);
-        _exit(127);
-    }
-    close(p[1]);
+    fcntl(fd, F_SETFL, 0);   /* one short answer, read to the end: blocking is right */
     char buf[1024];
     size_t len = 0;
     ssize_t n;
-    while ((n = read(p[0], buf + len, sizeof buf - 1 - len)) > 0 || (n < 0 && errno == EINTR))
+    while ((n = read(fd, buf + len, sizeof buf - 1 - len)) > 0 || (n < 0 && errno == EINTR))
         if (n > 0)
             len += (size_t)n;
-    close(p[0]);
+    close(fd);
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
