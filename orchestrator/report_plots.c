@@ -267,6 +267,10 @@ static double get_runtime_sd(const report_group *g) { return g->runtime_std; }
 static double get_cost(const report_group *g) { return g->cost_mean; }
 static double get_cost_sem(const report_group *g) { return g->cost_sem; }
 
+/* Costs per run are often fractions of a cent: gnuplot's default tic format rounds them
+ * to repeated labels (0.000003, 0.000003, ...). */
+#define COST_FORMAT "set format y '%.3g'\n"
+
 typedef struct bar_spec {
     const char *name, *title, *what, *unit, *winner_word;
     group_get mean, spread;
@@ -384,7 +388,7 @@ static void fig_bars(plot_ctx *c, const bar_spec *s)
     sb_printf(&body,
         "set title '%s per instance type, ranked (bars: mean; whiskers: %s; dots: runs)' "
         "textcolor rgb '#222222'\n"
-        "set ylabel '%s (%s)'\nset yrange [0:*]\nset xrange [0.4:%zu.6]\n"
+        "set ylabel '%s (%s)'\nset yrange [0:*]\nset xrange [0.4:%zu.6]\n%s"
         "set offsets 0, 0, graph 0.12, 0\n"
         "set style fill solid 0.85 noborder\nset boxwidth 0.62\n"
         "set xtics %s\nset key top left\n"
@@ -393,9 +397,12 @@ static void fig_bars(plot_ctx *c, const bar_spec *s)
         "plot 'data/%s' using 1:($5==0?$3:NaN):xtic(2) with boxes lc rgb '#9ab7d3' "
         "title 'mean', \\\n"
         "  '' using 1:($5==1?$3:NaN) with boxes lc rgb '#2e7d32' title '%s', \\\n"
-        "  '' using 1:3:4 with yerrorbars lc rgb '#333333' pt 7 ps 0 lw 1.5 title '%s', \\\n"
+        /* Whiskers as vectors: gnuplot 5.4 paints a white disc behind the point of
+         * every yerrorbars bar, even at pointsize 0. */
+        "  '' using 1:($3-$4):(0):(2*$4) with vectors heads size screen 0.006,90 "
+        "lc rgb '#333333' lw 1.5 title '%s', \\\n"
         "  'data/%s' using 1:2 with points pt 7 ps 0.6 lc rgb '#c62828' title 'each run'\n",
-        s->what, s->spread_name, s->what, s->unit, n,
+        s->what, s->spread_name, s->what, s->unit, n, s->cost ? COST_FORMAT : "",
         n > 6 || label_chars > 80 ? "rotate by -30 left" : "", s->winner_word, top, file,
         s->winner_word, s->spread_name, runs_file);
     int width = n > 8 ? 900 + (int)(n - 8) * 40 : 900;
@@ -461,7 +468,9 @@ static void fig_pareto(plot_ctx *c)
         "set title 'Cost per run against runtime (mean ± sem); the Pareto front: no other "
         "choice is both faster and cheaper' textcolor rgb '#222222'\n"
         "set xlabel 'runtime (s)'\nset ylabel 'cost per run (USD)'\n"
-        "set grid xtics ytics lc rgb '#e3e3e3'\nset key top right\nset offsets graph 0.05, "
+        "set grid xtics ytics lc rgb '#e3e3e3'\n"
+        /* Below the plot: inside, the key hid the labels of dominated points. */
+        "set key outside right top vertical\n" COST_FORMAT "set offsets graph 0.05, "
         "graph 0.3, graph 0.12, graph 0.08\n"
         "plot 'data/cost_vs_runtime.dat' using ($6==1?$2:NaN):4 with lines lw 2 dt 2 "
         "lc rgb '#2e7d32' title 'Pareto front', \\\n"
@@ -560,44 +569,51 @@ static void fig_series(plot_ctx *c, const char *output_dir, const char *want)
 
 /* ---- searches: convergence and the evaluated points ---- */
 
-/* Evaluation order: by round, then as results.csv lists them. */
-static int cmp_round(const void *a, const void *b, void *ctx)
+/* Evaluation order of the points: by round, then as results.csv first lists them. */
+static int cmp_group_round(const void *a, const void *b, void *ctx)
 {
     const report_model *m = ctx;
-    const report_run *x = &m->runs[*(const size_t *)a], *y = &m->runs[*(const size_t *)b];
+    const report_run *x = &m->runs[m->groups[*(const size_t *)a].first_run];
+    const report_run *y = &m->runs[m->groups[*(const size_t *)b].first_run];
     if (x->round != y->round)
         return x->round < y->round ? -1 : 1;
     return (x->row > y->row) - (x->row < y->row);
 }
 
+/* One evaluation per point (instance type and parameters), as the search counts them:
+ * its value is the mean over its successful replicates, the number the search was given
+ * and the ranking uses; each replicate is drawn beside it. */
 static void fig_convergence(plot_ctx *c)
 {
     const report_model *m = c->m;
     report_figure *fig = new_figure(c, "convergence", "Search convergence");
     FILE *d = open_data(c, "convergence.dat");
-    if (!fig || !d) {
+    FILE *rd = open_data(c, "convergence_runs.dat");
+    size_t *order = calloc(m->n_groups + 1, sizeof *order);
+    if (!fig || !d || !rd || !order) {
         if (d) fclose(d);
+        if (rd) fclose(rd);
+        free(order);
         return;
     }
     static const char *head[] = { "evaluation", "round", "instance type", "point",
-                                  "value", "best so far" };
-    rtable_header(&fig->table, head, 6);
-    fprintf(d, "# evaluation\tround\tvalue\tbest\tis_best\n");
+                                  "runs ok", "value (mean)", "best so far" };
+    rtable_header(&fig->table, head, 7);
+    fprintf(d, "# evaluation\tround\tvalue\tbest\n");
+    fprintf(rd, "# evaluation\tvalue\n");
+    for (size_t i = 0; i < m->n_groups; i++)
+        order[i] = i;
+    qsort_r(order, m->n_groups, sizeof *order, cmp_group_round, (void *)m);
     double best = INFINITY;
-    size_t eval = 0, best_eval = 0;
+    size_t best_eval = 0;
     char b1[32], b2[32];
     int last_round = -1;
     strbuf arrows = STRBUF_INIT;
-    size_t *order = calloc(m->n_runs + 1, sizeof *order);
-    for (size_t i = 0; order && i < m->n_runs; i++)
-        order[i] = i;
-    if (order)
-        qsort_r(order, m->n_runs, sizeof *order, cmp_round, (void *)m);
-    for (size_t k = 0; order && k < m->n_runs; k++) {
-        const report_run *r = &m->runs[order[k]];
-        int round = r->round;
-        double v = report_run_value(m, r);
-        eval++;
+    for (size_t k = 0; k < m->n_groups; k++) {
+        const report_group *g = &m->groups[order[k]];
+        size_t eval = k + 1;
+        int round = m->runs[g->first_run].round;
+        double v = report_group_value(m, g);
         if (isfinite(v) && v < best) {
             best = v;
             best_eval = eval;
@@ -609,39 +625,50 @@ static void fig_convergence(plot_ctx *c)
         fprintf(d, "%zu\t%d", eval, round);
         dat_num(d, v);
         dat_num(d, best);
-        fputs("\t0\n", d);
+        fputc('\n', d);
+        for (size_t i = 0; i < m->n_runs; i++)
+            if (m->runs[i].group == order[k] && isfinite(report_run_value(m, &m->runs[i]))) {
+                fprintf(rd, "%zu", eval);
+                dat_num(rd, report_run_value(m, &m->runs[i]));
+                fputc('\n', rd);
+            }
         rtable_add(&fig->table, "%zu", eval);
         rtable_add(&fig->table, "%d", round);
-        rtable_add(&fig->table, "%s", r->instance_type);
-        rtable_add(&fig->table, "%s", r->point_tag);
-        rtable_add(&fig->table, "%s", isfinite(v) ? fmt_num(v, b1, sizeof b1) : r->state);
+        rtable_add(&fig->table, "%s", g->instance_type);
+        rtable_add(&fig->table, "%s", g->point_tag);
+        rtable_add(&fig->table, "%zu/%zu", g->n_ok, g->n);
+        rtable_add(&fig->table, "%s", isfinite(v) ? fmt_num(v, b1, sizeof b1) : "failed");
         rtable_add(&fig->table, "%s", fmt_num(best, b2, sizeof b2));
     }
-    free(order);
     fclose(d);
+    fclose(rd);
     const char *obj = report_objective_name(m->objective);
+    const char *unit = report_objective_unit(m->objective);
     strbuf body = STRBUF_INIT;
     sb_puts(&body, STYLE);
     sb_puts(&body, sb_str(&arrows));
     sb_printf(&body,
-        "set title 'Search convergence: %s of every evaluation and the best so far "
+        "set title 'Search convergence: %s per evaluated point, the mean of its runs "
         "(dotted lines: rounds)' textcolor rgb '#222222'\n"
-        "set xlabel 'evaluation'\nset ylabel '%s%s%s%s'\nset key top right\n"
+        "set xlabel 'evaluation (point)'\nset ylabel '%s%s%s%s'\n"
+        "set key outside right top vertical\n"
         "set offsets graph 0.02, graph 0.02, graph 0.08, graph 0.08\n"
-        "plot 'data/convergence.dat' using 1:3 with points pt 7 ps 0.8 lc rgb '#7f8c9a' "
-        "title 'evaluation', \\\n"
+        "plot 'data/convergence_runs.dat' using 1:2 with points pt 7 ps 0.45 "
+        "lc rgb '#c5ccd4' title 'each run', \\\n"
+        "  'data/convergence.dat' using 1:3 with points pt 7 ps 0.9 lc rgb '#5f6c7a' "
+        "title 'point (mean)', \\\n"
         "  '' using 1:4 with steps lw 2 lc rgb '#1565c0' title 'best so far', \\\n"
         "  '' using ($1==%zu?$1:NaN):3 with points pt 3 ps 2.2 lw 2 lc rgb '#2e7d32' "
         "title 'best'\n",
-        obj, obj, *report_objective_unit(m->objective) ? " (" : "",
-        report_objective_unit(m->objective), *report_objective_unit(m->objective) ? ")" : "",
-        best_eval);
+        obj, obj, *unit ? " (" : "", unit, *unit ? ")" : "", best_eval);
     snprintf(fig->caption, sizeof fig->caption,
-             "%zu evaluations in %d rounds; the best %s (%s) was reached at evaluation %zu.",
-             eval, m->max_round + 1, obj, fmt_num(best, b1, sizeof b1), best_eval);
+             "%zu points evaluated in %d rounds; the best %s (%s, mean of its runs) was "
+             "reached at evaluation %zu.", m->n_groups, m->max_round + 1, obj,
+             fmt_num(best, b1, sizeof b1), best_eval);
     draw(c, fig, sb_str(&body), 900, 480);
     sb_free(&body);
     sb_free(&arrows);
+    free(order);
 }
 
 /* 1 when every non-empty value of a param column is a number. */
@@ -658,6 +685,19 @@ static int param_numeric(const report_model *m, int col)
         seen++;
     }
     return seen > 0;
+}
+
+/* A positive numeric parameter spanning a factor of 32 or more (block sizes, batch sizes,
+ * learning rates) reads better on a log axis. */
+static int param_wide(const report_model *m, int col)
+{
+    double lo = INFINITY, hi = -INFINITY, v;
+    for (size_t i = 0; i < m->n_runs; i++)
+        if (csv_get_double(&m->results, m->runs[i].row, col, &v) == 0) {
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+    return lo > 0 && isfinite(hi) && hi / lo >= 32;
 }
 
 /* The position of a run's value of col among the distinct values of successful runs (in
@@ -737,16 +777,8 @@ static void fig_params(plot_ctx *c)
         rtable_add(&fig->table, "%s", m->results.header.field[m->param_cols[varying[k]]] + 6);
     rtable_add(&fig->table, "%s", obj);
     rtable_add(&fig->table, "best");
-    /* the best run by the objective, for highlighting */
-    double best = INFINITY;
-    size_t best_i = (size_t)-1;
-    for (size_t i = 0; i < m->n_runs; i++) {
-        double v = report_run_value(m, &m->runs[i]);
-        if (isfinite(v) && v < best) {
-            best = v;
-            best_i = i;
-        }
-    }
+    /* the runs of the best point (the ranking's first), for highlighting */
+    size_t best_g = m->n_ranked ? m->ranked[0] : (size_t)-1;
     char b1[32];
     for (size_t i = 0; i < m->n_runs; i++) {
         const report_run *r = &m->runs[i];
@@ -765,15 +797,15 @@ static void fig_params(plot_ctx *c)
             dat_num(d, x);
         }
         dat_num(d, v);
-        fprintf(d, "\t%d\n", i == best_i);
+        fprintf(d, "\t%d\n", r->group == best_g);
         rtable_add(&fig->table, "%s", fmt_num(v, b1, sizeof b1));
-        rtable_add(&fig->table, "%s", i == best_i ? "yes" : "");
+        rtable_add(&fig->table, "%s", r->group == best_g ? "yes" : "");
     }
     fclose(d);
     strbuf body = STRBUF_INIT;
     sb_puts(&body, STYLE);
     sb_printf(&body, "set multiplot layout 1,%zu title 'Parameter effects on %s (green: "
-              "best run)'\nset key off\n", nv, obj);
+              "runs of the best point)'\nset key off\n", nv, obj);
     for (size_t k = 0; k < nv; k++) {
         int col = m->param_cols[varying[k]];
         const char *pname = m->results.header.field[col] + 6;
@@ -782,9 +814,11 @@ static void fig_params(plot_ctx *c)
         sb_printf(&body, "set xlabel '%s'\nset ylabel '%s'\n", gp_text(pname, safe, sizeof safe),
                   k == 0 ? obj : "");
         if (param_numeric(m, col)) {
-            sb_puts(&body, "set xtics autofreq\nset offsets graph 0.05, graph 0.05, "
-                    "graph 0.05, graph 0.05\n");
+            sb_printf(&body, "%sset xtics autofreq\nset offsets graph 0.05, graph 0.05, "
+                      "graph 0.05, graph 0.05\n",
+                      param_wide(m, col) ? "set logscale x 2\n" : "unset logscale x\n");
         } else {
+            sb_puts(&body, "unset logscale x\n");
             category_tics(m, col, &body);
             sb_puts(&body, "set offsets 0.5, 0.5, graph 0.05, graph 0.05\n");
         }

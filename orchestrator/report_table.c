@@ -19,16 +19,16 @@ static void cell_num(FILE *out, int width, double v, const char *fmt)
     fprintf(out, " %*s", width, buf);
 }
 
+/* Mean and standard error in two aligned columns: "±" is two bytes in UTF-8, so a single
+ * printf width would misalign it. */
 static void cell_mean_sem(FILE *out, double mean, double sem)
 {
-    char buf[48];
-    if (!isfinite(mean))
-        snprintf(buf, sizeof buf, "-");
-    else if (isfinite(sem) && sem > 0)
-        snprintf(buf, sizeof buf, "%.4g ± %.2g", mean, sem);
-    else
-        snprintf(buf, sizeof buf, "%.4g", mean);
-    fprintf(out, " %16s", buf);
+    char m[32] = "-", e[32] = "";
+    if (isfinite(mean))
+        snprintf(m, sizeof m, "%.4g", mean);
+    if (isfinite(mean) && isfinite(sem) && sem > 0)
+        snprintf(e, sizeof e, "%.2g", sem);
+    fprintf(out, " %11s %s %-8s", m, e[0] ? "±" : " ", e);
 }
 
 static int several_points(const report_model *m)
@@ -69,7 +69,8 @@ void report_table_print(const report_model *m, FILE *out)
     fprintf(out, "%3s  %-18s", "#", "instance type");
     if (points)
         fprintf(out, " %-24s", "point");
-    fprintf(out, " %7s %16s %13s %9s", "ok/runs", "runtime (s)", "cost/run $", "$/hour");
+    fprintf(out, " %7s %11s %-11s %13s %9s", "ok/runs", "runtime (s)", "± sem", "cost/run $",
+            "$/hour");
     if (m->has_metric)
         fprintf(out, " %12s", "metric");
     fputc('\n', out);

@@ -150,7 +150,9 @@ TEST(report_write_and_table_from_the_output_dir_alone)
     free(dir);
 }
 
-/* A search: three rounds of points over two parameters, one failed evaluation. */
+/* A search: three rounds of points over two parameters, one failed evaluation; the point
+ * threads=6 has two replicates whose best run (15.5) beats every other run but whose mean
+ * (16.5) does not beat threads=5 (16). */
 static const char *SEARCH =
     "experiment,instance_type,point_tag,replicate,round,state,exit_code,runtime_seconds,"
     "cpu_seconds,peak_memory_bytes,custom_metric,nodes,price_per_hour,price_source,cost_usd,"
@@ -160,6 +162,7 @@ static const char *SEARCH =
     "s,c7g.large,layout=row;threads=4,0,1,succeeded,0,18,1,1,,1,,,,,,r2,4,row\n"
     "s,c7g.large,layout=col;threads=2,0,1,failed,137,,1,1,,1,,,,,,r3,2,col\n"
     "s,c7g.large,layout=row;threads=6,0,2,succeeded,0,15.5,1,1,,1,,,,,,r4,6,row\n"
+    "s,c7g.large,layout=row;threads=6,1,2,succeeded,0,17.5,1,1,,1,,,,,,r4b,6,row\n"
     "s,c7g.large,layout=row;threads=5,0,2,succeeded,0,16,1,1,,1,,,,,,r5,5,row\n";
 
 TEST(search_figures_convergence_and_parameters)
@@ -177,10 +180,21 @@ TEST(search_figures_convergence_and_parameters)
     char *dat = path_join(dir, "figures/data/convergence.dat");
     CHECK(file_exists(conv) && file_exists(params));
     CHECK(contains(html, "id=\"fig-convergence\""));
-    CHECK(contains(html, "6 evaluations in 3 rounds; the best runtime (15.5) was reached at "
-                         "evaluation 5"));
-    CHECK(contains(dat, "5\t2\t15.5\t15.5"));        /* evaluation, round, value, best */
+    CHECK(!contains(html, "gnuplot failed"));
+    /* one evaluation per point, valued by the mean of its runs, as the search and the
+     * ranking count it */
+    CHECK(contains(html, "6 points evaluated in 3 rounds; the best runtime (16, mean of its "
+                         "runs) was reached at evaluation 6"));
+    CHECK(contains(dat, "5\t2\t16.5\t16.5"));        /* evaluation, round, value, best */
+    CHECK(contains(dat, "6\t2\t16\t16"));
     CHECK(contains(dat, "4\t1\tNaN\t18"));           /* the failed one keeps the best */
+    char *runs = path_join(dir, "figures/data/convergence_runs.dat");
+    CHECK(contains(runs, "5\t15.5\n") && contains(runs, "5\t17.5\n"));
+    free(runs);
+    /* the parameter figure highlights the runs of the best point, not the best run */
+    char *pdat = path_join(dir, "figures/data/parameters.dat");
+    CHECK(contains(pdat, "\t5\t0\t16\t1\n") && contains(pdat, "\t6\t0\t15.5\t0\n"));
+    free(pdat);
     free(dat);
     free(params);
     free(conv);
