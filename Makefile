@@ -30,7 +30,7 @@ endif
 CPPFLAGS += -I. -MMD -MP -DMONITOR_VERSION=\"$(VERSION)\"
 CFLAGS   += $(CSTD) $(WARN) $(OPT)
 
-PKGS_UPLOADER := libcurl openssl expat jansson zlib
+PKGS_UPLOADER := libcurl openssl expat jansson libdeflate
 PKGS_MONITOR  := libnl-3.0 libnl-route-3.0
 PKGS_ORCH     := yaml-0.1 sqlite3
 PKGCFG        ?= pkg-config
@@ -54,7 +54,7 @@ LIB_orchestrator := $(BUILD)/liborchestrator.a
 MONITOR_BIN := $(BUILD)/monitor_system
 ORCH_BIN    := $(BUILD)/orchestrate
 
-.PHONY: all static static-arm64 test unit integration fuzz fuzz-bins bench install demo images clean distclean check-man
+.PHONY: all static static-arm64 test unit integration fuzz fuzz-bins bench install demo images clean distclean check-man print-orch-libs
 all: $(MONITOR_BIN) $(ORCH_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -106,6 +106,11 @@ $(BUILD)/fuzz-bin/%: tests/fuzz/%.c $(LIB_orchestrator) $(LIB_monitor) $(LIB_upl
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(filter %.a,$^) $(ALL_LIBS)
 fuzz-bins: $(FUZZ_BINS)
+
+# The libraries a program linked with liborchestrator.a and libuploader.a needs (the test
+# and bench scripts build their drivers with it): make -s print-orch-libs
+print-orch-libs:
+	@echo $(LIBS_ORCH) $(LIBS_UPLOADER)
 
 # `make test` builds the static monitors (the container and qemu tests run them), builds
 # everything again with ASan+UBSan in build/san, runs every test, then the fuzz targets.

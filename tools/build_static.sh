@@ -2,7 +2,7 @@
 # `make static` / `make static-arm64`: a fully static monitor_system linked with musl.
 #   tools/build_static.sh x86_64   -> build/static/monitor_system
 #   tools/build_static.sh aarch64  -> build/static-arm64/monitor_system
-# The libraries come from tools/build_static_deps.sh and tools/build_static_zlib.sh (built
+# The libraries come from tools/build_static_deps.sh and tools/build_static_libdeflate.sh (built
 # once, cached outside the clone). Also builds static_probe (tools/static_probe.c), which
 # calls into every one of those libraries: it proves the toolchain independently of the monitor's own code.
 # The binary is stripped; its debug information is kept beside it as monitor_system.debug.
@@ -23,8 +23,8 @@ need pkg-config
 [ -n "$cross" ] && need "${cross}gcc"
 
 prefix=$(tools/build_static_deps.sh "$arch")
-# zlib lives in a small prefix of its own (its pkg-config sees both).
-zprefix=$(tools/build_static_zlib.sh "$arch" "$prefix")
+# libdeflate lives in a small prefix of its own (its pkg-config sees both).
+zprefix=$(tools/build_static_libdeflate.sh "$arch" "$prefix")
 cc=$prefix/bin/cc
 pkgcfg=$zprefix/bin/pkg-config
 mkdir -p "$out"

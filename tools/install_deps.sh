@@ -18,7 +18,7 @@ for a in "$@"; do
 done
 
 build_pkgs=(build-essential pkg-config libcurl4-openssl-dev libssl-dev libexpat1-dev
-            libjansson-dev zlib1g-dev libnl-3-dev libnl-route-3-dev libyaml-dev libsqlite3-dev
+            libjansson-dev libdeflate-dev libnl-3-dev libnl-route-3-dev libyaml-dev libsqlite3-dev
             gnuplot-nox)
 static_pkgs=(musl-tools flex bison dpkg-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
              binutils-aarch64-linux-gnu file xz-utils cmake)

@@ -19,7 +19,7 @@ void base64_encode(const unsigned char *in, size_t n, char *out);
 /* Base64 of MD5(data) (Content-MD5's form) into out (at least 25 bytes). */
 void md5_base64(const void *data, size_t len, char out[25]);
 
-/* CRC-32 (ISO-HDLC, zlib's, the one S3 calls CRC32): crc32_update(0, ...) starts, later
+/* CRC-32 (ISO-HDLC, zlib's and libdeflate's, the one S3 calls CRC32): crc32_update(0, ...) starts, later
  * calls continue it over the following bytes. */
 uint32_t crc32_update(uint32_t crc, const void *data, size_t len);
 /* The 4 bytes of crc, most significant first (the form S3 hashes and base64-encodes). */

@@ -1,4 +1,4 @@
-/* The end-to-end checksum of uploads: computing it (zlib's CRC32 or OpenSSL's MD5), the
+/* The end-to-end checksum of uploads: computing it (libdeflate's CRC32 or OpenSSL's MD5), the
  * headers that carry it, and reading the server's confirmation from its answer. */
 #include <errno.h>
 #include <openssl/evp.h>

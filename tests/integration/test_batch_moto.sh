@@ -29,7 +29,7 @@ san=""
 if nm "$BUILD/libcommon.a" 2>/dev/null | grep -q __asan; then
   san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 fi
-libs=$(pkg-config --libs yaml-0.1 sqlite3 libcurl openssl expat jansson zlib)
+libs=$(make -s --no-print-directory -C "$ROOT" print-orch-libs)
 # shellcheck disable=SC2086
 if ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -I"$ROOT" -g $san -o "$driver" \
     "$ROOT/tests/integration/batch_driver.c" "$BUILD/liborchestrator.a" "$BUILD/libuploader.a" \

@@ -63,6 +63,25 @@ big=f$((2 * part + part / 2 + 7)).bin
 check "monitor_system upload --checksum crc32 (multipart)" "$MONITOR" upload --quiet \
   --checksum crc32 --part-size "$part" --multipart-threshold "$part" "$big" s3://sums/mon/
 expect_eq "its composite checksum is Python's" "$(kept_crc "mon/$big")" "$(python_crc "$big" | sed 's/-3$//')"
+# The shipped static monitors compute CRC32 with their own libdeflate build (PCLMULQDQ on
+# x86-64, the ARMv8 CRC32 instructions on aarch64, chosen at run time): both must agree.
+qemu=$(command -v qemu-aarch64-static || true)
+for static in "$ROOT/build/static/monitor_system" "$ROOT/build/static-arm64/monitor_system"; do
+  [ -x "$static" ] || continue
+  run=("$static")
+  case "$static" in
+    *arm64*) [ -n "$qemu" ] || continue; run=("$qemu" "$static") ;;
+  esac
+  name=$(basename "$(dirname "$static")")
+  check "$name monitor_system upload --checksum crc32" "${run[@]}" upload --quiet \
+    --checksum crc32 --part-size "$part" --multipart-threshold "$part" "$big" "s3://sums/$name/"
+  expect_eq "$name: its composite checksum is Python's" "$(kept_crc "$name/$big")" \
+    "$(python_crc "$big" | sed 's/-3$//')"
+  check "$name: a one-part upload's CRC32" "${run[@]}" upload --quiet --checksum crc32 \
+    f1000003.bin "s3://sums/$name/"
+  expect_eq "$name: its CRC32 is Python's" "$(kept_crc "$name/f1000003.bin")" \
+    "$(python_crc f1000003.bin)"
+done
 
 check "the default on a custom endpoint" "$ORCHESTRATE" s3 cp --quiet f1000003.bin s3://sums/default/f.bin
 expect_eq "is MD5: moto keeps no CRC32" "$(kept_crc default/f.bin)" "None"
