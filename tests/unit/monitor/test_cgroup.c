@@ -7,6 +7,7 @@
 #include "common/fsutil.h"
 #include "monitor/sample_cgroup.h"
 #include "tests/unit/unit.h"
+#include "tests/unit/unit_files.h"
 
 #define FIX "tests/unit/monitor/fixtures/"
 
@@ -126,26 +127,6 @@ TEST(no_cgroup_at_all)
     cgroup_sampler_read(c, &r, CG_READ_FRESH, 0);
     CHECK(isnan(r.cpu_seconds) && isnan(r.mem_bytes));
     cgroup_sampler_close(c);
-}
-
-/* Replaces FILE's content in place (same inode: the sampler keeps it open). */
-static void put(const char *dir, const char *file, const char *text)
-{
-    char *path = path_join(dir, file);
-    FILE *f = path ? fopen(path, "w") : NULL;
-    CHECK(f != NULL);
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-    free(path);
-}
-
-static void rm(const char *dir, const char *file)
-{
-    char *path = path_join(dir, file);
-    unlink(path);
-    free(path);
 }
 
 TEST(limits_and_pressure_kept_for_their_period)

@@ -9,26 +9,7 @@
 #include "common/fsutil.h"
 #include "monitor/sample_host.h"
 #include "tests/unit/unit.h"
-
-/* Replaces FILE's content in place (same inode: the sampler keeps it open). */
-static void put(const char *dir, const char *file, const char *text)
-{
-    char *path = path_join(dir, file);
-    FILE *f = path ? fopen(path, "w") : NULL;
-    CHECK(f != NULL);
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-    free(path);
-}
-
-static void rm(const char *dir, const char *file)
-{
-    char *path = path_join(dir, file);
-    unlink(path);
-    free(path);
-}
+#include "tests/unit/unit_files.h"
 
 static const char *const files[] = { "stat", "meminfo", "loadavg", "pressure/cpu",
                                       "pressure/memory", "pressure/io" };
