@@ -1,8 +1,8 @@
 /* The AWS Batch backend: submit (array jobs for replicates), poll (DescribeJobs of plain jobs
- * and array parents, 100 ids per call, then only the children of arrays whose status summary
- * shows a change the journal does not record yet; backing off while nothing changes), cancel (TerminateJob), recover (ListJobs by
- * job name) and fetch_log (CloudWatch Logs). See backend_batch.h for how a job reaches its
- * container. */
+ * and array parents, 100 ids per call, then at most one call's worth of children of arrays
+ * whose status summary shows a change the journal does not record yet; backing off while
+ * nothing changes), cancel (TerminateJob), recover (ListJobs by job name) and fetch_log
+ * (CloudWatch Logs). See backend_batch.h for how a job reaches its container. */
 #include "orchestrator/backend_batch.h"
 
 #include <stdio.h>
@@ -25,6 +25,9 @@
 #define POLL_MIN_SECONDS 1.0
 #define POLL_MAX_SECONDS 30.0
 #define POLL_GROWTH 1.5
+/* Children described per poll at most: one DescribeJobs call. The others wait for the next
+ * polls (see be_poll). */
+#define CHILD_BUDGET BATCH_DESCRIBE_MAX
 
 typedef struct jobdef_entry {
     char name[BATCH_NAME_MAX];
@@ -34,11 +37,19 @@ typedef struct jobdef_entry {
 typedef struct status_entry {
     char *id;
     backend_status st;
+    unsigned long described;      /* the poll that last described the job, 0: none */
+    double running_since;         /* running: the stall check's baseline (job_note) */
 } status_entry;
 
 typedef struct parent_entry {
     char *id;
+    int has_summary;
     int summary[BATCH_STATUS_UNKNOWN];
+    /* That poll accounted for every polled child against this summary (it agreed, was
+     * inferred, or the children were described). Only then does the same summary in the
+     * next poll mean nothing new. */
+    int settled;
+    unsigned long waiting_since;  /* not settled: the first poll of the wait */
 } parent_entry;
 
 /* What one ListObjectsV2 of a point's result prefix said: when each replicate's
@@ -68,6 +79,7 @@ typedef struct batch_be {
     size_t n_parents;
     double poll_interval;
     double next_poll_at;          /* mono_seconds() */
+    unsigned long polls;          /* polls that asked AWS, this one included */
     s3_client *s3;                /* for progress listings; made on first use */
     progress_entry *progress;     /* per running point prefix */
     size_t n_progress;
@@ -616,8 +628,30 @@ static int poll_from_cache(const batch_be *be, job **jobs, size_t n, backend_sta
     return 1;
 }
 
+/* What be_poll works out per polled job besides its status. */
+typedef struct job_note {
+    char *parent;                 /* its array parent's id (owned), NULL for a plain job */
+    int chosen;                   /* described in this poll's second round */
+    int deferred;                 /* its array waits to be described, and it was not: its
+                                     last known state stands in (see be_poll) */
+    unsigned long described;      /* the poll that last described it, 0: none */
+    /* Running: when the stall check starts counting silence (before any checkpoint): Batch's
+     * startedAt, else the time this process first saw it running (a child inferred running
+     * from its array's summary, or re-attached after a restart). Never earlier than its real
+     * start, so the stall check is never early. 0 when not running. */
+    double running_since;
+} job_note;
+
+static void notes_free(job_note *notes, size_t n)
+{
+    for (size_t i = 0; notes && i < n; i++)
+        free(notes[i].parent);
+    free(notes);
+}
+
 /* Replaces the cache by this poll's answers; returns 1 when some job's state changed. */
-static int cache_store(batch_be *be, job **jobs, size_t n, const backend_status *st)
+static int cache_store(batch_be *be, job **jobs, size_t n, const backend_status *st,
+                       const job_note *notes)
 {
     int changed = 0;
     status_entry *nc = calloc(n + 1, sizeof *nc);
@@ -631,6 +665,8 @@ static int cache_store(batch_be *be, job **jobs, size_t n, const backend_status 
         if (!(nc[k].id = strdup(jobs[i]->backend_id)))
             break;
         nc[k].st = st[i];
+        nc[k].described = notes[i].described;
+        nc[k].running_since = notes[i].running_since;
         k++;
     }
     cache_clear(be);
@@ -681,25 +717,6 @@ static void parents_clear(batch_be *be)
     be->n_parents = 0;
 }
 
-/* Keeps the parents' status summaries of this poll for the next one. */
-static void parents_store(batch_be *be, const batch_job_info *v, size_t nv)
-{
-    parent_entry *np = calloc(nv + 1, sizeof *np);
-    size_t k = 0;
-    for (size_t i = 0; np && i < nv; i++) {
-        if (!v[i].has_summary || !(np[k].id = strdup(v[i].job_id)))
-            continue;
-        memcpy(np[k].summary, v[i].summary, sizeof np[k].summary);
-        k++;
-    }
-    parents_clear(be);
-    if (np) {
-        qsort(np, k, sizeof *np, cmp_parent);
-        be->parents = np;
-        be->n_parents = k;
-    }
-}
-
 static const batch_job_info *info_find(const batch_job_info *v, size_t nv, const char *id)
 {
     if (!id || !nv)
@@ -732,6 +749,42 @@ int batch_summary_agrees(const int summary[BATCH_STATUS_UNKNOWN], int array_size
            known[BATCH_CLASS_SUCCEEDED] + known[BATCH_CLASS_FAILED] + others;
 }
 
+int batch_summary_infer(const int summary[BATCH_STATUS_UNKNOWN], int array_size, int n_polled)
+{
+    int c[BATCH_N_CLASSES], total = 0;
+    batch_summary_classes(summary, c);
+    for (int k = 0; k < BATCH_N_CLASSES; k++)
+        total += c[k];
+    int others = array_size - n_polled;
+    /* The summary must count every child (an array's children are created after it) and
+     * exactly the unpolled ones as final, so that the polled ones are all it has left. */
+    if (n_polled <= 0 || others < 0 || total != array_size ||
+        c[BATCH_CLASS_SUCCEEDED] + c[BATCH_CLASS_FAILED] != others)
+        return -1;
+    if (c[BATCH_CLASS_QUEUED] == n_polled)
+        return BATCH_CLASS_QUEUED;
+    if (c[BATCH_CLASS_RUNNING] == n_polled)
+        return BATCH_CLASS_RUNNING;
+    return -1;
+}
+
+static int cmp_pick(const void *a, const void *b)
+{
+    const batch_pick *x = a, *y = b;
+    if (x->waiting_since != y->waiting_since)
+        return x->waiting_since < y->waiting_since ? -1 : 1;
+    if (x->described != y->described)
+        return x->described < y->described ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+size_t batch_pick_children(batch_pick *v, size_t n, size_t budget)
+{
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_pick);
+    return n < budget ? n : budget;
+}
+
 static int summaries_same_classes(const int a[BATCH_STATUS_UNKNOWN],
                                   const int b[BATCH_STATUS_UNKNOWN])
 {
@@ -757,12 +810,17 @@ static int known_class(const batch_be *be, const job *j)
 
 /* One array parent among the polled jobs: what is known of its children in this poll. */
 typedef struct parent_view {
-    const char *id;               /* borrowed from be_poll's parents[] */
+    const char *id;               /* borrowed from be_poll's notes */
     int known[BATCH_N_CLASSES];
-    int n_known;
+    int n_known;                  /* its polled children (known class or not) */
     int all_cached;               /* every polled child has an answer from the last poll */
     int unknown;                  /* some polled child has no known state at all */
-    int needed;                   /* its children must be described */
+    int needed;                   /* its summary shows something new (children_needed) */
+    int inferred;                 /* needed: every polled child's class per the summary
+                                     (batch_summary_infer), else -1 */
+    int wanted;                   /* needed and not inferred: its children must be described */
+    int n_waiting;                /* of them, those not known final (choose_children) */
+    int n_chosen;                 /* of those, described in this poll */
 } parent_view;
 
 static int cmp_view(const void *a, const void *b)
@@ -778,9 +836,9 @@ static parent_view *view_find(parent_view *v, size_t n, const char *id)
     return bsearch(&key, v, n, sizeof key, cmp_view);
 }
 
-/* The distinct parents of jobs (parents[i] per job, NULL for a plain job), sorted, with
- * what is known of their polled children; *nv of them (caller frees the array). */
-static parent_view *parent_views(const batch_be *be, job **jobs, char *const *parents,
+/* The distinct parents of jobs (notes[i].parent per job, NULL for a plain job), sorted,
+ * with what is known of their polled children; *nv of them (caller frees the array). */
+static parent_view *parent_views(const batch_be *be, job **jobs, const job_note *notes,
                                  size_t n, size_t *nv)
 {
     parent_view *v = calloc(n + 1, sizeof *v);
@@ -789,8 +847,8 @@ static parent_view *parent_views(const batch_be *be, job **jobs, char *const *pa
     if (!v)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        if (parents[i])
-            v[k++].id = parents[i];
+        if (notes[i].parent)
+            v[k++].id = notes[i].parent;
     if (k)
         qsort(v, k, sizeof *v, cmp_view);
     size_t u = 0;
@@ -798,10 +856,11 @@ static parent_view *parent_views(const batch_be *be, job **jobs, char *const *pa
         if (u == 0 || strcmp(v[u - 1].id, v[i].id) != 0) {
             v[u].id = v[i].id;
             v[u].all_cached = 1;
+            v[u].inferred = -1;
             u++;
         }
     for (size_t i = 0; i < n; i++) {
-        parent_view *p = parents[i] ? view_find(v, u, parents[i]) : NULL;
+        parent_view *p = view_find(v, u, notes[i].parent);
         if (!p)
             continue;
         int c = known_class(be, jobs[i]);
@@ -817,10 +876,11 @@ static parent_view *parent_views(const batch_be *be, job **jobs, char *const *pa
     return v;
 }
 
-/* Must this parent's children be described? Not while its status summary, folded into
- * the states the journal distinguishes, shows nothing new: against the last poll's
- * summary when this process has answers for every polled child, else against the known
- * states themselves (the first poll after a submit, a restart or a recover). */
+/* Does this parent's summary show something new? Not while it, folded into the states the
+ * journal distinguishes, equals the last poll's summary and that poll settled the array
+ * with answers for every polled child; else (the first poll after a submit, a restart or a
+ * recover, or children left waiting for the budget) not while it agrees with the known
+ * states themselves. */
 static int children_needed(const batch_be *be, const parent_view *p,
                            const batch_job_info *v1, size_t n1)
 {
@@ -834,9 +894,103 @@ static int children_needed(const batch_be *be, const parent_view *p,
     if (total == 0 && pi->status < BATCH_STARTING && p->known[BATCH_CLASS_QUEUED] == p->n_known)
         return 0;
     const parent_entry *old = parent_find(be, p->id);
-    if (old && p->all_cached)
+    if (old && old->settled && old->has_summary && p->all_cached)
         return !summaries_same_classes(pi->summary, old->summary);
     return !batch_summary_agrees(pi->summary, pi->array_size, p->known, p->n_known);
+}
+
+/* Decides per parent: nothing new, every child inferred, or children to describe. */
+static void plan_parents(const batch_be *be, parent_view *pv, size_t n_pv,
+                         const batch_job_info *v1, size_t n1)
+{
+    for (size_t i = 0; i < n_pv; i++) {
+        parent_view *p = &pv[i];
+        p->needed = children_needed(be, p, v1, n1);
+        const batch_job_info *pi = p->needed ? info_find(v1, n1, p->id) : NULL;
+        if (pi && pi->has_summary)
+            p->inferred = batch_summary_infer(pi->summary, pi->array_size, p->n_known);
+        p->wanted = p->needed && p->inferred < 0;
+    }
+}
+
+/* The poll since which the parent's children wait to be described: this one, unless the
+ * last poll left the array waiting already. */
+static unsigned long waiting_since(const batch_be *be, const char *parent)
+{
+    const parent_entry *old = parent_find(be, parent);
+    return old && !old->settled && old->waiting_since ? old->waiting_since : be->polls;
+}
+
+/* The children of wanted parents that this poll describes (at most CHILD_BUDGET, by
+ * batch_pick_children) into ids, *n_ids of them; sets the notes' chosen and deferred and
+ * the parents' n_waiting and n_chosen. A child known final is not described again (a
+ * final status is final in Batch too; the run loop polls none, batch_driver's `wait`
+ * does). 0, or -1 when out of memory. */
+static int choose_children(const batch_be *be, job **jobs, job_note *notes, size_t n,
+                           parent_view *pv, size_t n_pv, const char **ids, size_t *n_ids)
+{
+    batch_pick *picks = calloc(n + 1, sizeof *picks);
+    size_t k = 0;
+    *n_ids = 0;
+    if (!picks)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        parent_view *p = view_find(pv, n_pv, notes[i].parent);
+        if (!p || !p->wanted || known_class(be, jobs[i]) >= BATCH_CLASS_SUCCEEDED)
+            continue;
+        p->n_waiting++;
+        picks[k++] = (batch_pick){ .job = i, .id = jobs[i]->backend_id,
+                                   .waiting_since = waiting_since(be, p->id),
+                                   .described = notes[i].described };
+        notes[i].deferred = 1;
+    }
+    size_t go = batch_pick_children(picks, k, CHILD_BUDGET);
+    for (size_t m = 0; m < go; m++) {
+        job_note *nt = &notes[picks[m].job];
+        nt->chosen = 1;
+        nt->deferred = 0;
+        view_find(pv, n_pv, nt->parent)->n_chosen++;
+        ids[(*n_ids)++] = picks[m].id;
+    }
+    free(picks);
+    return 0;
+}
+
+/* Keeps the parents' status summaries of this poll for the next one, and whether each was
+ * settled. */
+static void parents_store(batch_be *be, const batch_job_info *v1, size_t n1,
+                          const parent_view *pv, size_t n_pv)
+{
+    parent_entry *np = calloc(n_pv + 1, sizeof *np);
+    size_t k = 0;
+    for (size_t i = 0; np && i < n_pv; i++) {
+        parent_entry *e = &np[k];
+        if (!(e->id = strdup(pv[i].id)))
+            continue;
+        const batch_job_info *pi = info_find(v1, n1, pv[i].id);
+        if (pi && pi->has_summary) {
+            e->has_summary = 1;
+            memcpy(e->summary, pi->summary, sizeof e->summary);
+        }
+        e->settled = pv[i].n_chosen == pv[i].n_waiting;
+        e->waiting_since = e->settled ? 0 : waiting_since(be, pv[i].id);
+        k++;
+    }
+    parents_clear(be);
+    if (np) {
+        qsort(np, k, sizeof *np, cmp_parent);
+        be->parents = np;
+        be->n_parents = k;
+    }
+}
+
+/* Is some array's change left undescribed for a later poll? */
+static int backlog_left(const parent_view *pv, size_t n_pv)
+{
+    for (size_t i = 0; i < n_pv; i++)
+        if (pv[i].n_chosen < pv[i].n_waiting)
+            return 1;
+    return 0;
 }
 
 static void unknown_status(const job *j, backend_status *st)
@@ -848,8 +1002,8 @@ static void unknown_status(const job *j, backend_status *st)
              j->backend_id ? j->backend_id : "(none)");
 }
 
-/* A child whose parent's summary showed nothing new: the last answer, else the journal's
- * state (which the summary confirmed). */
+/* A child whose parent's summary showed nothing new, or one left waiting for the budget:
+ * the last answer, else the journal's state (which the summary confirmed). */
 static void known_status(const batch_be *be, const job *j, backend_status *st)
 {
     const status_entry *c = cache_find(be, j->backend_id);
@@ -862,6 +1016,22 @@ static void known_status(const batch_be *be, const job *j, backend_status *st)
     st->exit_code = j->state == JOB_SUCCEEDED && j->exit_code < 0 ? 0 : j->exit_code;
 }
 
+/* A child of class cls (queued or running) per its array's summary: its last known status
+ * when that is of the class already, else the class's state with nothing of the last
+ * known status but the creation time (Batch's startedAt comes with a later description:
+ * a finished child is always described). */
+static void inferred_status(const batch_be *be, const job *j, int cls, backend_status *st)
+{
+    known_status(be, j, st);
+    if (known_class(be, j) == cls)
+        return;
+    double created = st->created_at;
+    memset(st, 0, sizeof *st);
+    st->state = cls == BATCH_CLASS_RUNNING ? JOB_RUNNING : JOB_SUBMITTED;
+    st->exit_code = -1;
+    st->created_at = created;
+}
+
 /* Is the array still queued or running? Its children then exist, or are yet to be created
  * (a child DescribeJobs does not know yet is not lost). */
 static int array_alive(const batch_job_info *v1, size_t n1, const char *parent)
@@ -870,14 +1040,75 @@ static int array_alive(const batch_job_info *v1, size_t n1, const char *parent)
     return pi && pi->status < BATCH_SUCCEEDED;
 }
 
+/* The two rounds' answers, each sorted by id: plain jobs and parents, then children. */
+typedef struct poll_answers {
+    batch_job_info *v1, *v2;
+    size_t n1, n2;
+} poll_answers;
+
+/* One job's status from this poll's answers and what is known. */
+static void job_status(const batch_be *be, const job *j, const job_note *nt,
+                       const parent_view *p, const poll_answers *a, backend_status *st)
+{
+    const batch_job_info *ji = NULL;
+    if (!p || nt->chosen) {
+        ji = p ? info_find(a->v2, a->n2, j->backend_id) : info_find(a->v1, a->n1, j->backend_id);
+        if (ji)
+            fill_status(ji, st);
+        else if (p && array_alive(a->v1, a->n1, p->id))
+            known_status(be, j, st);
+        else
+            unknown_status(j, st);
+    } else if (p->inferred >= 0) {
+        inferred_status(be, j, p->inferred, st);
+    } else {
+        known_status(be, j, st);   /* nothing new, or deferred */
+    }
+}
+
+/* Sets running_since of the running jobs (job_note). now: wall_seconds() of this poll. */
+static void note_running(const batch_be *be, job **jobs, job_note *notes,
+                         const backend_status *st, size_t n, double now)
+{
+    for (size_t i = 0; i < n; i++) {
+        notes[i].running_since = 0;
+        if (st[i].state != JOB_RUNNING)
+            continue;
+        const status_entry *old = cache_find(be, jobs[i]->backend_id);
+        if (st[i].started_at > 0)
+            notes[i].running_since = st[i].started_at;
+        else if (old && old->st.state == JOB_RUNNING && old->running_since > 0)
+            notes[i].running_since = old->running_since;
+        else
+            notes[i].running_since = now;
+    }
+}
+
+/* A deferred child may have moved on unseen (even finished: its last checkpoint then ages),
+ * so the stall check must not judge it on its stale state until it is described: a running
+ * one gets no progress_at (no judgement), a queued one progress_at = now (run_loop's
+ * handle_stall takes a queued job's progress_at as a sign of life). */
+static void hold_stall_judgement(const job_note *notes, backend_status *st, size_t n,
+                                 double now)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!notes[i].deferred)
+            continue;
+        if (st[i].state == JOB_RUNNING)
+            st[i].progress_at = 0;
+        else if (st[i].state == JOB_SUBMITTED)
+            st[i].progress_at = now;
+    }
+}
+
 /* The plain jobs' and array parents' ids (sorted, distinct) into ids; *n_ids of them. */
-static void first_round_ids(job **jobs, char *const *parents, size_t n, const char **ids,
+static void first_round_ids(job **jobs, const job_note *notes, size_t n, const char **ids,
                             size_t *n_ids)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (jobs[i]->backend_id)
-            ids[k++] = parents[i] ? parents[i] : jobs[i]->backend_id;
+            ids[k++] = notes[i].parent ? notes[i].parent : jobs[i]->backend_id;
     if (k)
         qsort(ids, k, sizeof *ids, cmp_str);
     size_t u = 0;
@@ -1034,15 +1265,17 @@ static double job_mark(const progress_entry *p, const job *j)
 }
 
 /* Fills progress_at of the running jobs, when the config has a stall_timeout: the newest
- * checkpoint of their timeseries.csv in S3, else their start. One listing per running
- * point (an array's replicates share it), at most once per batch_progress_period. */
-static void fill_progress(batch_be *be, job **jobs, size_t n, backend_status *st)
+ * checkpoint of their timeseries.csv in S3, else running_since (job_note). One listing per
+ * running point (an array's replicates share it), at most once per batch_progress_period.
+ * Deferred children are left to hold_stall_judgement. */
+static void fill_progress(batch_be *be, job **jobs, const job_note *notes, size_t n,
+                          backend_status *st)
 {
     if (be->cfg->stall_timeout_seconds <= 0)
         return;
     double period = batch_progress_period(be->cfg, be->poll_interval);
     for (size_t i = 0; i < n; i++) {
-        if (st[i].state != JOB_RUNNING)
+        if (st[i].state != JOB_RUNNING || notes[i].deferred)
             continue;
         char *prefix = batch_progress_prefix(jobs[i]);
         progress_entry *p = prefix ? progress_entry_for(be, prefix) : NULL;
@@ -1055,95 +1288,111 @@ static void fill_progress(batch_be *be, job **jobs, size_t n, backend_status *st
         if (!p->ok)
             continue;
         double t = job_mark(p, jobs[i]);
-        st[i].progress_at = t > 0 ? t : st[i].started_at;
+        st[i].progress_at = t > 0 ? t : notes[i].running_since;
     }
     progress_prune(be);
 }
 
-/* Two rounds of DescribeJobs: the plain jobs and each array's parent (whose status summary
- * counts its children per status), then only the children of the arrays whose summary
- * shows a change the journal would record (children_needed). While nothing changes,
- * 1,000 jobs in arrays of 10 cost one call per poll, the first poll of a run included.
+/* Per job: its parent (NULL for a plain job) and when it was last described; NULL when
+ * out of memory. Freed by notes_free. */
+static job_note *notes_new(const batch_be *be, job **jobs, size_t n)
+{
+    job_note *notes = calloc(n + 1, sizeof *notes);
+    for (size_t i = 0; notes && i < n; i++) {
+        const status_entry *c = cache_find(be, jobs[i]->backend_id);
+        notes[i].described = c ? c->described : 0;
+        if (jobs[i]->backend_id && strchr(jobs[i]->backend_id, ':') &&
+            !(notes[i].parent = parent_of(jobs[i]->backend_id))) {
+            notes_free(notes, i);
+            return NULL;
+        }
+    }
+    return notes;
+}
+
+/* Up to two rounds of DescribeJobs: the plain jobs and each array's parent (whose status
+ * summary counts its children per status), then children, only of the arrays whose summary
+ * shows a change the journal would record (children_needed), and not even those when the
+ * summary alone tells every polled child's state (batch_summary_infer: all of them queued,
+ * or all running). While nothing changes, 1,000 jobs in arrays of 10 cost one call per
+ * poll, the first poll of a run included; a poll in which they all start costs one too.
  * (ListJobs by array id and status would list 100 children per call but needs a call per
- * array and status: more calls than DescribeJobs' 100 ids for arrays under ~100.) */
+ * array and status: more calls than DescribeJobs' 100 ids for arrays under ~100.)
+ *
+ * The second round describes at most CHILD_BUDGET (100) children: one call, so no poll of
+ * up to 100 arrays costs more than 2 calls however much changed (AWS throttles DescribeJobs,
+ * and a burst of 11 calls every poll would count against the account's rate). The arrays
+ * waiting longest go first (batch_pick_children); the other children keep their last known
+ * state (known_status) and the poll interval stays at its minimum until the backlog is
+ * drained, 100 children per poll. The price is latency, not data: a child finishing is
+ * reported final only once described, with its exit code, reason and Batch times (the
+ * journal and results.csv need them: queue time, runtime, cost), so 1,000 children that
+ * all finished at once are recorded over 10 polls (20 calls instead of 11 in one poll).
+ * A deferred child's stall is not judged on its stale state (hold_stall_judgement). */
 static int be_poll(backend *b, job **jobs, size_t n, backend_status *st, char *err,
                    size_t errlen)
 {
     batch_be *be = b->self;
     if (n == 0 || poll_from_cache(be, jobs, n, st))
         return 0;
-    char **parents = calloc(n + 1, sizeof *parents);   /* per job: its parent or NULL */
+    be->polls++;
+    job_note *notes = notes_new(be, jobs, n);
     const char **ids = calloc(n + 1, sizeof *ids);
     parent_view *pv = NULL;
-    batch_job_info *v1 = NULL, *v2 = NULL;
-    size_t n1 = 0, n2 = 0, n_ids = 0, n_pv = 0;
+    poll_answers a = { 0 };
+    size_t n_ids = 0, n_pv = 0;
     aws_error e;
     int rc = -1;
-    if (!parents || !ids) {
+    if (!notes || !ids || !(pv = parent_views(be, jobs, notes, n, &n_pv))) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < n; i++)
-        if (jobs[i]->backend_id)
-            parents[i] = parent_of(jobs[i]->backend_id);
-    pv = parent_views(be, jobs, parents, n, &n_pv);
-    if (!pv) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    first_round_ids(jobs, parents, n, ids, &n_ids);
-    if (batch_describe_jobs(be->aws, ids, n_ids, &v1, &n1, &be->stats.describe_calls, &e) != 0)
+    first_round_ids(jobs, notes, n, ids, &n_ids);
+    if (batch_describe_jobs(be->aws, ids, n_ids, &a.v1, &a.n1, &be->stats.describe_calls,
+                            &e) != 0)
         goto aws_fail;
-    if (n1)
-        qsort(v1, n1, sizeof *v1, cmp_info_id);
-    for (size_t i = 0; i < n_pv; i++)
-        pv[i].needed = children_needed(be, &pv[i], v1, n1);
-    n_ids = 0;
-    for (size_t i = 0; i < n; i++) {
-        const parent_view *p = view_find(pv, n_pv, parents[i]);
-        if (p && p->needed)
-            ids[n_ids++] = jobs[i]->backend_id;
+    if (a.n1)
+        qsort(a.v1, a.n1, sizeof *a.v1, cmp_info_id);
+    plan_parents(be, pv, n_pv, a.v1, a.n1);
+    if (choose_children(be, jobs, notes, n, pv, n_pv, ids, &n_ids) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
     }
-    if (n_ids && batch_describe_jobs(be->aws, ids, n_ids, &v2, &n2,
+    if (n_ids && batch_describe_jobs(be->aws, ids, n_ids, &a.v2, &a.n2,
                                      &be->stats.describe_calls, &e) != 0)
         goto aws_fail;
-    if (n2)
-        qsort(v2, n2, sizeof *v2, cmp_info_id);
+    if (a.n2)
+        qsort(a.v2, a.n2, sizeof *a.v2, cmp_info_id);
+    double now = wall_seconds();
     for (size_t i = 0; i < n; i++) {
-        const char *id = jobs[i]->backend_id;
-        const parent_view *p = view_find(pv, n_pv, parents[i]);
-        const batch_job_info *ji = p ? (p->needed ? info_find(v2, n2, id) : NULL)
-                                     : info_find(v1, n1, id);
-        if (ji)
-            fill_status(ji, &st[i]);
-        else if (p && (!p->needed || array_alive(v1, n1, p->id)))
-            known_status(be, jobs[i], &st[i]);
-        else
-            unknown_status(jobs[i], &st[i]);
+        if (notes[i].chosen)
+            notes[i].described = be->polls;
+        job_status(be, jobs[i], &notes[i], view_find(pv, n_pv, notes[i].parent), &a, &st[i]);
     }
-    fill_progress(be, jobs, n, st);
-    parents_store(be, v1, n1);
-    int changed = cache_store(be, jobs, n, st);
+    note_running(be, jobs, notes, st, n, now);
+    fill_progress(be, jobs, notes, n, st);
+    hold_stall_judgement(notes, st, n, now);
+    parents_store(be, a.v1, a.n1, pv, n_pv);
+    int changed = cache_store(be, jobs, n, st, notes);
     double longer = be->poll_interval * POLL_GROWTH, most = POLL_MAX_SECONDS;
     /* Polls between the real ones repeat the last progress_at: keep them well within
      * the stall timeout. */
     if (be->cfg->stall_timeout_seconds > 0 && be->cfg->stall_timeout_seconds / 4 < most)
         most = be->cfg->stall_timeout_seconds / 4 < POLL_MIN_SECONDS
                    ? POLL_MIN_SECONDS : be->cfg->stall_timeout_seconds / 4;
-    be->poll_interval = changed ? POLL_MIN_SECONDS : longer > most ? most : longer;
+    be->poll_interval = changed || backlog_left(pv, n_pv) ? POLL_MIN_SECONDS
+                        : longer > most ? most : longer;
     be->next_poll_at = mono_seconds() + be->poll_interval;
     rc = 0;
     goto out;
 aws_fail:
     set_err(err, errlen, "DescribeJobs", &e);
 out:
-    for (size_t i = 0; parents && i < n; i++)
-        free(parents[i]);
-    free(parents);
+    notes_free(notes, n);
     free(ids);
     free(pv);
-    batch_job_info_free(v1, n1);
-    batch_job_info_free(v2, n2);
+    batch_job_info_free(a.v1, a.n1);
+    batch_job_info_free(a.v2, a.n2);
     return rc;
 }
 

@@ -43,7 +43,8 @@ char *batch_point_url(const job *j);
  * `--checkpoint N`, N = max(5, stall_timeout/4) s (0 here: off, or the config's
  * monitor_args choose their own --checkpoint), so a live job's timeseries.csv in S3 is
  * rewritten well within the timeout; poll sets a running job's progress_at to that
- * object's LastModified (its start while there is none yet). One ListObjectsV2 per running
+ * object's LastModified (while there is none yet, its start, or when this process first
+ * saw it running if Batch's startedAt is not known yet). One ListObjectsV2 per running
  * point prefix (batch_progress_prefix, which an array's replicates share), at most once
  * per batch_progress_period(cfg, current poll interval) seconds. */
 int batch_checkpoint_seconds(const config *cfg);
@@ -69,6 +70,27 @@ void batch_summary_classes(const int summary[BATCH_STATUS_UNKNOWN], int cls[BATC
  * children need not be described. */
 int batch_summary_agrees(const int summary[BATCH_STATUS_UNKNOWN], int array_size,
                          const int known[BATCH_N_CLASSES], int n_known);
+/* Every polled child's class from the parent's status summary alone, without describing
+ * the children: BATCH_CLASS_QUEUED or BATCH_CLASS_RUNNING when the summary counts all
+ * array_size children, the n_polled ones' worth of them in that one class and the others
+ * (final, as for batch_summary_agrees) as final; else -1. A final class is never inferred:
+ * the journal needs a finished child's exit code, reason and Batch times, which only its
+ * description gives. */
+int batch_summary_infer(const int summary[BATCH_STATUS_UNKNOWN], int array_size, int n_polled);
+
+/* A child waiting to be described: its array's summary shows a change that neither agrees
+ * with what is known nor can be inferred. */
+typedef struct batch_pick {
+    size_t job;                   /* its index among the polled jobs */
+    const char *id;               /* its backend id (borrowed) */
+    unsigned long waiting_since;  /* the poll since which its array has waited (from 1) */
+    unsigned long described;      /* the poll that last described it, 0: none */
+} batch_pick;
+/* Sorts v by who goes first (the array waiting longest, then the child described least
+ * recently, then by id, which keeps an array's children together) and returns how many of
+ * the first are described in this poll: at most budget (one DescribeJobs: 100). So no
+ * change waits behind later ones, and a big array is described in turns. */
+size_t batch_pick_children(batch_pick *v, size_t n, size_t budget);
 
 /* API calls this backend made, for `make bench` and the tests (register_calls counts job
  * definitions looked up and, when missing, registered: once per definition per run). */

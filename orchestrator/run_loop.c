@@ -222,7 +222,9 @@ static void enforce_timeout(loop *L, job *j, const journal_job *jj)
 
 /* A job stuck before running, or running without any sign of life (backend_status's
  * progress_at), for longer than stall_timeout is terminated and queued again (up to
- * max_resubmits times), as Lorien does. 1 when it was requeued. */
+ * max_resubmits times), as Lorien does. A queued job's progress_at, when set, counts as a
+ * sign of life too: the batch backend sets it for a job whose news it has not described
+ * yet (its per-poll budget), which may have started long ago. 1 when it was requeued. */
 static int handle_stall(loop *L, job *j, const journal_job *jj, const backend_status *st,
                         char *err, size_t errlen)
 {
@@ -231,6 +233,8 @@ static int handle_stall(loop *L, job *j, const journal_job *jj, const backend_st
     double since = jj->updated_at > 0 ? jj->updated_at : jj->submitted_at;
     if (st->state == JOB_RUNNING)
         since = st->progress_at > since ? st->progress_at : st->progress_at > 0 ? since : 0;
+    else if (st->progress_at > since)
+        since = st->progress_at;
     if (limit <= 0 || since <= 0 || wall_seconds() - since < limit ||
         jj->attempts > o->cfg->max_resubmits ||
         (st->state != JOB_SUBMITTED && st->state != JOB_RUNNING))

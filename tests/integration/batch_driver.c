@@ -14,6 +14,13 @@
  *                                      cost). STATES: a `wait` output, taken as the journal's
  *                                      states (the first poll of a restarted run); then
  *                                      the second poll's "ID STATE EXIT BACKEND_ID" lines
+ *   batch_driver poll-all CFG JOBS [STATES]   as the run loop would: poll the jobs not yet
+ *                                      final (their states as the journal would hold them,
+ *                                      STATES as for poll2) 1.2 s apart until all are; per
+ *                                      poll, "poll K of N jobs: C DescribeJobs calls, F
+ *                                      final (T with Batch times)", then "polls P until all
+ *                                      final: C DescribeJobs calls, at most W per poll,
+ *                                      M final without Batch times"
  *   batch_driver kill CFG JOBS         cancel every job
  *   batch_driver log CFG JOBS ID PATH  save job ID's log stream to PATH
  *   batch_driver recover CFG JOBS ID   find job ID by its name; print its backend id
@@ -298,6 +305,63 @@ static int poll_twice(backend *b, job_set *s, char *err, size_t errlen)
     return rc;
 }
 
+/* Has a finished job's status what the journal records of it: Batch's times? */
+static int has_times(const backend_status *st)
+{
+    return st->created_at > 0 && st->started_at > 0 && st->stopped_at > 0;
+}
+
+/* The run loop's view of polling: only the jobs not yet final are polled, and a job's state
+ * is what the last poll said (the journal's). */
+static int poll_all(backend *b, job_set *s, double seconds, char *err, size_t errlen)
+{
+    job **ptrs = calloc(s->n + 1, sizeof *ptrs);
+    backend_status *st = calloc(s->n + 1, sizeof *st);
+    size_t active = 0, polls = 0, calls = 0, worst = 0, untimed = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (!job_state_is_final(s->v[i].state))
+            ptrs[active++] = &s->v[i];
+    double deadline = mono_seconds() + seconds;
+    int rc = 0;
+    while (active > 0 && rc == 0) {
+        if (mono_seconds() > deadline) {
+            snprintf(err, errlen, "%zu jobs not final within %.0f s", active, seconds);
+            rc = -1;
+            break;
+        }
+        batch_backend_stats before, after;
+        backend_batch_stats(b, &before);
+        rc = b->ops->poll(b, ptrs, active, st, err, errlen);
+        backend_batch_stats(b, &after);
+        size_t c = after.describe_calls - before.describe_calls, final = 0, timed = 0, k = 0;
+        for (size_t i = 0; rc == 0 && i < active; i++) {
+            ptrs[i]->state = st[i].state;
+            ptrs[i]->exit_code = st[i].exit_code;
+            if (!job_state_is_final(st[i].state)) {
+                ptrs[k++] = ptrs[i];
+                continue;
+            }
+            final++;
+            timed += has_times(&st[i]);
+        }
+        polls++;
+        calls += c;
+        worst = c > worst ? c : worst;
+        untimed += final - timed;
+        printf("poll %zu of %zu jobs: %zu DescribeJobs calls, %zu final (%zu with Batch times)\n",
+               polls, active, c, final, timed);
+        active = k;
+        if (active > 0)
+            sleep_seconds(1.2);   /* past the back-off's minimum, kept while a backlog is left */
+    }
+    if (rc == 0)
+        printf("polls %zu until all final: %zu DescribeJobs calls, at most %zu per poll, "
+               "%zu final without Batch times\n", polls, calls, worst, untimed);
+    free(ptrs);
+    free(st);
+    return rc;
+}
+
 static job *find_job(job_set *s, long long id)
 {
     for (size_t i = 0; i < s->n; i++)
@@ -328,6 +392,11 @@ static int run(backend *b, const config *cfg, int argc, char **argv, char *err, 
             snprintf(err, errlen, "cannot read the states file");
         else
             rc = poll_twice(b, &s, err, errlen);
+    } else if (strcmp(cmd, "poll-all") == 0) {
+        if (argc > 4 && read_states(argv[4], &s) != 0)
+            snprintf(err, errlen, "cannot read the states file");
+        else
+            rc = poll_all(b, &s, 300, err, errlen);
     } else if (strcmp(cmd, "kill") == 0) {
         rc = 0;
         for (size_t i = 0; i < s.n && rc == 0; i++)

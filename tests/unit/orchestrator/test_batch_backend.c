@@ -240,6 +240,83 @@ TEST(summary_agrees_with_known_states)
     CHECK_INT(batch_summary_agrees(sum, 9, queued, 10), 0);
 }
 
+TEST(summary_infers_uniform_active_children)
+{
+    int sum[BATCH_STATUS_UNKNOWN];
+    /* every child queued, whatever the Batch status: their class is known */
+    summary_of(sum, 2, 3, 5, 0, 0, 0, 0);
+    CHECK_INT(batch_summary_infer(sum, 10, 10), BATCH_CLASS_QUEUED);
+    summary_of(sum, 0, 0, 0, 4, 6, 0, 0);
+    CHECK_INT(batch_summary_infer(sum, 10, 10), BATCH_CLASS_RUNNING);
+    /* finished children are never inferred: their exit codes and times are needed */
+    summary_of(sum, 0, 0, 0, 0, 0, 10, 0);
+    CHECK_INT(batch_summary_infer(sum, 10, 10), -1);
+    summary_of(sum, 0, 0, 0, 0, 0, 0, 10);
+    CHECK_INT(batch_summary_infer(sum, 10, 10), -1);
+    /* a mix: which child is which is not known */
+    summary_of(sum, 0, 0, 3, 0, 7, 0, 0);
+    CHECK_INT(batch_summary_infer(sum, 10, 10), -1);
+    summary_of(sum, 0, 0, 0, 0, 9, 1, 0);
+    CHECK_INT(batch_summary_infer(sum, 10, 10), -1);
+    /* 3 children final (not polled), the 7 polled ones all running */
+    summary_of(sum, 0, 0, 0, 0, 7, 2, 1);
+    CHECK_INT(batch_summary_infer(sum, 10, 7), BATCH_CLASS_RUNNING);
+    summary_of(sum, 0, 7, 0, 0, 0, 3, 0);
+    CHECK_INT(batch_summary_infer(sum, 10, 7), BATCH_CLASS_QUEUED);
+    /* ... but a polled child finished too: describe */
+    summary_of(sum, 0, 0, 0, 0, 6, 3, 1);
+    CHECK_INT(batch_summary_infer(sum, 10, 7), -1);
+    /* an unpolled child not final after all: the counts do not add up */
+    summary_of(sum, 0, 0, 0, 0, 8, 2, 0);
+    CHECK_INT(batch_summary_infer(sum, 10, 7), -1);
+    /* children not all created yet, none polled, more polled than the array has */
+    summary_of(sum, 0, 0, 6, 0, 0, 0, 0);
+    CHECK_INT(batch_summary_infer(sum, 10, 10), -1);
+    summary_of(sum, 0, 0, 0, 0, 0, 10, 0);
+    CHECK_INT(batch_summary_infer(sum, 10, 0), -1);
+    summary_of(sum, 0, 0, 10, 0, 0, 0, 0);
+    CHECK_INT(batch_summary_infer(sum, 10, 11), -1);
+}
+
+TEST(pick_children_oldest_wait_first_within_budget)
+{
+    batch_pick v[] = {
+        { .job = 0, .id = "b:1", .waiting_since = 5, .described = 0 },
+        { .job = 1, .id = "a:0", .waiting_since = 7, .described = 0 },
+        { .job = 2, .id = "c:0", .waiting_since = 5, .described = 3 },
+        { .job = 3, .id = "b:0", .waiting_since = 5, .described = 0 },
+        { .job = 4, .id = "d:0", .waiting_since = 2, .described = 4 },
+    };
+    /* the array waiting since poll 2, then poll 5's children never described (b's, in
+     * order), then the one described in poll 3; poll 7's waits */
+    CHECK_INT(batch_pick_children(v, 5, 4), 4);
+    CHECK_STR(v[0].id, "d:0");
+    CHECK_STR(v[1].id, "b:0");
+    CHECK_STR(v[2].id, "b:1");
+    CHECK_STR(v[3].id, "c:0");
+    CHECK_STR(v[4].id, "a:0");
+    CHECK_INT(v[4].job, 1);
+    CHECK_INT(batch_pick_children(v, 5, 100), 5);
+    CHECK_INT(batch_pick_children(v, 0, 100), 0);
+    /* a big array in turns: the 100 described least recently go first */
+    batch_pick *big = calloc(250, sizeof *big);
+    char (*ids)[16] = calloc(250, sizeof *ids);
+    for (size_t i = 0; big && ids && i < 250; i++) {
+        snprintf(ids[i], sizeof ids[i], "p:%03zu", i);
+        big[i] = (batch_pick){ .job = i, .id = ids[i], .waiting_since = 1,
+                               .described = i < 100 ? 9 : i < 200 ? 8 : 0 };
+    }
+    if (big && ids) {
+        CHECK_INT(batch_pick_children(big, 250, BATCH_DESCRIBE_MAX), 100);
+        CHECK_STR(big[0].id, "p:200");
+        CHECK_STR(big[49].id, "p:249");
+        CHECK_STR(big[50].id, "p:100");
+        CHECK_STR(big[99].id, "p:149");
+    }
+    free(big);
+    free(ids);
+}
+
 int main(void)
 {
     RUN(names_queue_per_type);
@@ -252,5 +329,7 @@ int main(void)
     RUN(stall_check_prefix);
     RUN(summary_classes_fold_batch_statuses);
     RUN(summary_agrees_with_known_states);
+    RUN(summary_infers_uniform_active_children);
+    RUN(pick_children_oldest_wait_first_within_budget);
     return unit_done();
 }
