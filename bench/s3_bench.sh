@@ -62,13 +62,29 @@ for i in $(seq 1 "$SMALL_N"); do head -c 10240 /dev/urandom >"$work/small/f$i.bi
 
 results=$work/results.tsv
 : >"$results"
+# settle OP SET: the same memory state before every measured run. Dirty pages (the server's
+# store, the last download) are written back, so no client pays for another's writeback; as
+# root the page cache is then dropped and the files the run reads (the source of an upload,
+# the stored object of a download) read back in, so no client pays for reclaiming the cache
+# the previous ones left: measured here, a 1 GiB download's kernel time ranged 0.7-1.7 s
+# with the cache as the last client left it, and 0.67-0.74 s once settled.
+settle() {
+  sync
+  [ -w /proc/sys/vm/drop_caches ] || return 0
+  echo 3 >/proc/sys/vm/drop_caches
+  case "$1/$2" in
+    up/large) cat "$work/large.bin" ;;
+    up/small) find "$work/small" -type f -exec cat {} + ;;
+    down/large) cat "$work/store/bench/ours/large.bin"* ;;
+    down/small) find "$work/store/bench/ours/small" -type f -exec cat {} + ;;
+  esac >/dev/null 2>&1 || true
+}
+
 # measure CLIENT OP SET COMMAND...: runs it under /usr/bin/time, records wall and CPU.
 measure() {
   local client=$1 op=$2 set=$3; shift 3
   local t=$work/time.out
-  # The previous run's dirty pages (the server's store, the last download) are written back
-  # first, so no client pays for another's writeback.
-  sync
+  settle "$op" "$set"
   if /usr/bin/time -f '%e %U %S' -o "$t" "$@" >"$work/cmd.log" 2>&1; then
     read -r wall user sys <"$t"
     printf '%s\t%s\t%s\t%s\t%s\n' "$client" "$op" "$set" "$wall" \

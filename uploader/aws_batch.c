@@ -31,6 +31,7 @@ void aws_batch_item_init(aws_batch_item *it)
     memset(it, 0, sizeof *it);
     it->body_fd = -1;
     it->sink_fd = -1;
+    it->sink_direct_fd = -1;
 }
 
 static void load_item(http_xfer *x, const aws_batch_item *it)
@@ -42,6 +43,7 @@ static void load_item(http_xfer *x, const aws_batch_item *it)
     x->body_size = it->body_size;
     x->sink_fd = it->sink_fd;
     x->sink_off = it->sink_off;
+    x->sink_direct_fd = it->sink_direct_fd;
 }
 
 static int launch(batch *b, slot *sl, aws_batch_item *it, aws_error *err)

@@ -22,6 +22,7 @@ typedef struct aws_batch_item {
     /* 2xx body: to sink_fd at sink_off when >= 0, else dropped */
     int sink_fd;
     uint64_t sink_off;
+    int sink_direct_fd;           /* the same file opened O_DIRECT, or -1 (see http_xfer) */
     /* results */
     char etag[256];
     uint64_t received;

@@ -2,7 +2,9 @@
  * arrived (a reader never sees a partial file). The first request asks for the first part
  * (a ranged GET): a small object arrives whole with it, and for a large one its answer
  * (Content-Range) gives the size, and the rest follows as parallel ranged GETs into their
- * offsets of the file; no HEAD round trip. */
+ * offsets of the file; no HEAD round trip. The file is also opened O_DIRECT where the
+ * filesystem allows it: the whole blocks of a large body bypass the page cache (see
+ * http_xfer's sink_direct_fd). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +16,11 @@
 #include "uploader/aws_error.h"
 #include "uploader/s3_internal.h"
 #include "uploader/sigv4.h"
+
+/* Where a body goes: the file, and the same file opened O_DIRECT (or -1). */
+typedef struct sink {
+    int fd, direct_fd;
+} sink;
 
 typedef struct range_part {
     char range[64];
@@ -42,8 +49,8 @@ static int check_range(void *ud, aws_batch_item *it, const http_xfer *x, aws_err
 }
 
 /* Fetches [start, size) in parts of `part` bytes. */
-static int get_ranges(s3_client *c, const s3_target *t, int fd, uint64_t start, uint64_t size,
-                      uint64_t part, aws_error *err)
+static int get_ranges(s3_client *c, const s3_target *t, sink out, uint64_t start,
+                      uint64_t size, uint64_t part, aws_error *err)
 {
     size_t n = (size_t)((size - start + part - 1) / part);
     ranges r = { calloc(n, sizeof *r.parts), calloc(n, sizeof *r.items) };
@@ -62,7 +69,8 @@ static int get_ranges(s3_client *c, const s3_target *t, int fd, uint64_t start, 
         p->headers[0].value = p->range;
         aws_batch_item_init(&r.items[i]);
         r.items[i].req = s3_request(t, "GET", NULL, p->headers, 1, SIGV4_EMPTY_SHA256);
-        r.items[i].sink_fd = fd;
+        r.items[i].sink_fd = out.fd;
+        r.items[i].sink_direct_fd = out.direct_fd;
         r.items[i].sink_off = off;
     }
     rc = aws_batch_run(c->session, r.items, n, c->parallel, NULL, check_range, &r, err);
@@ -72,12 +80,13 @@ done:
     return rc;
 }
 
-static int get_whole(s3_client *c, const s3_target *t, int fd, aws_error *err)
+static int get_whole(s3_client *c, const s3_target *t, sink out, aws_error *err)
 {
     aws_signed_req req = s3_request(t, "GET", NULL, NULL, 0, SIGV4_EMPTY_SHA256);
     http_xfer x;
     http_xfer_init(&x);
-    x.sink_fd = fd;
+    x.sink_fd = out.fd;
+    x.sink_direct_fd = out.direct_fd;
     int rc = aws_send(c->session, &req, &x, err);
     if (rc == 0 && x.content_length >= 0 && (uint64_t)x.content_length != x.sink_written) {
         aws_error_set(err, "%s: got %llu of %lld bytes", t->what.buf,
@@ -103,7 +112,7 @@ static int content_range_total(const char *cr, uint64_t *total)
 }
 
 /* The first part, then the rest. *size receives the object's size. */
-static int fetch(s3_client *c, const s3_target *t, int fd, uint64_t *size, aws_error *err)
+static int fetch(s3_client *c, const s3_target *t, sink out, uint64_t *size, aws_error *err)
 {
     uint64_t part = s3_choose_part_size(c, 0);
     char range[64];
@@ -112,7 +121,8 @@ static int fetch(s3_client *c, const s3_target *t, int fd, uint64_t *size, aws_e
     aws_signed_req req = s3_request(t, "GET", NULL, h, 1, SIGV4_EMPTY_SHA256);
     http_xfer x;
     http_xfer_init(&x);
-    x.sink_fd = fd;
+    x.sink_fd = out.fd;
+    x.sink_direct_fd = out.direct_fd;
     x.stop_on_empty_range = 1;
     int rc = aws_send(c->session, &req, &x, err);
     int empty = x.curl_rc == CURLE_WRITE_ERROR && strcmp(x.content_range, "bytes 0-0/0") == 0;
@@ -120,7 +130,7 @@ static int fetch(s3_client *c, const s3_target *t, int fd, uint64_t *size, aws_e
         /* S3 refuses any range of an empty object. */
         http_xfer_cleanup(&x);
         *size = 0;
-        return get_whole(c, t, fd, err);
+        return get_whole(c, t, out, err);
     }
     uint64_t total = x.sink_written;
     if (rc == 0 && x.status == 206 && content_range_total(x.content_range, &total) < 0) {
@@ -137,7 +147,7 @@ static int fetch(s3_client *c, const s3_target *t, int fd, uint64_t *size, aws_e
     *size = total;
     /* A 200 (a server that ignores Range) carried the whole object already. */
     if (rc == 0 && have < total)
-        rc = get_ranges(c, t, fd, have, total, part, err);
+        rc = get_ranges(c, t, out, have, total, part, err);
     return rc;
 }
 
@@ -151,7 +161,7 @@ int s3_get_file(s3_client *c, const char *bucket, const char *key, const char *p
         return -1;
     }
     char *part_path = malloc(strlen(path) + 6);
-    int fd = -1, rc = -1;
+    int fd = -1, direct_fd = -1, rc = -1;
     uint64_t size = 0;
     if (!part_path) {
         aws_error_set(err, "%s: out of memory", t.what.buf);
@@ -163,7 +173,11 @@ int s3_get_file(s3_client *c, const char *bucket, const char *key, const char *p
         aws_error_set(err, "%s: cannot create %s: %s", t.what.buf, part_path, strerror(errno));
         goto done;
     }
-    rc = fetch(c, &t, fd, &size, err);
+    /* Refused on some filesystems (tmpfs before Linux 6.6, some FUSE): then buffered only. */
+    direct_fd = open(part_path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+    rc = fetch(c, &t, (sink){ fd, direct_fd }, &size, err);
+    if (direct_fd >= 0)
+        close(direct_fd);
     if (rc == 0 && (ftruncate(fd, (off_t)size) < 0 || fsync(fd) < 0)) {
         aws_error_set(err, "%s: writing %s: %s", t.what.buf, part_path, strerror(errno));
         rc = -1;

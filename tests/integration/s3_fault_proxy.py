@@ -10,6 +10,8 @@ listed in FAULTS (comma-separated):
                 one byte of the body of the first N part uploads / single PUTs is changed
                 before it is forwarded (the server stores other bytes than were sent)
   stall-part:N  the first N part uploads are read and then never answered
+  reset-get:N   the answers to the first N ranged GETs (Range header) carry three quarters
+                of their body, then the connection is reset
   corrupt-echo:N
                 the x-amz-checksum-crc32 header of the first N answers to PUTs (single
                 or part) is changed, as a server that stored other bytes would answer
@@ -72,12 +74,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if self.command == "PUT" and "partNumber=" in self.path and take("reset-part"):
             self.rfile.read(length // 2)
-            # SO_LINGER 0: close with a TCP reset, as a dropped connection looks.
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
-            self.close_connection = True
-            self.connection.close()
-            return
+            return self.reset()
         body = self.rfile.read(length) if length else b""
         if self.command == "PUT" and "partNumber=" in self.path and take("stall-part"):
             time.sleep(3600)
@@ -94,9 +91,16 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             return self.send_body(503, error_xml("SlowDown", "Please reduce your request rate."))
         if take("error500"):
             return self.send_body(500, error_xml("InternalError", "We encountered an internal error."))
-        self.forward(body, self.command == "PUT" and take("corrupt-echo"))
+        self.forward(body, self.command == "PUT" and take("corrupt-echo"),
+                     self.command == "GET" and "Range" in self.headers and take("reset-get"))
 
-    def forward(self, body, corrupt_echo=False):
+    def reset(self):
+        # SO_LINGER 0: close with a TCP reset, as a dropped connection looks.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
+
+    def forward(self, body, corrupt_echo=False, reset_body=False):
         conn = http.client.HTTPConnection(sys.argv[2], timeout=60)
         headers = {k: v for k, v in self.headers.items()}
         conn.request(self.command, self.path, body=body, headers=headers)
@@ -108,8 +112,17 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             # "AAAAAA==" is the CRC32 of nothing: never that of a non-empty body.
             headers = [(k, "AAAAAA==" if k.lower() == "x-amz-checksum-crc32" else v)
                        for k, v in headers]
-        self.send_body(resp.status, data, headers)
         conn.close()
+        if reset_body:
+            self.send_response(resp.status)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[:len(data) * 3 // 4])
+            self.wfile.flush()
+            return self.reset()
+        self.send_body(resp.status, data, headers)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
 

@@ -7,7 +7,7 @@
 # or the object's composite checksum is not ours) and sent again; a 403
 # is not retried (one request); when a multipart upload fails for good it is aborted (no
 # orphan upload left); an endpoint that stays down fails with a clear message and leaves the
-# file in place.
+# file in place; a download whose ranged GETs are cut mid-body is fetched again, intact.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/s3_helpers.sh"
 
@@ -58,6 +58,16 @@ check "a part whose answer never comes is abandoned and sent again" \
 check "within seconds, not the default 30" test $((SECONDS - start)) -lt 20
 direct s3 cp s3://faults/stall/big.bin back_stall.bin >/dev/null 2>&1
 expect_eq "the object is byte-identical" "$(sha back_stall.bin)" "$(sha big.bin)"
+
+# Downloads: ranged GETs whose connection drops three quarters through the body are fetched
+# again; whole blocks of a dropped attempt may already be on disk (direct I/O), and the
+# retry writes its range again from the start.
+start_proxy reset-get:3
+check "a download through three ranged GETs reset mid-body" "$ORCHESTRATE" s3 cp --quiet \
+  --part-size 5242880 --multipart-threshold 5242880 s3://faults/big/big.bin down_reset.bin
+expect_eq "three faults were injected" "$(seen faults)" "3"
+expect_eq "the download is byte-identical" "$(sha down_reset.bin)" "$(sha big.bin)"
+check "no .part file left" test ! -e down_reset.bin.part
 
 # MD5: moto does not check Content-MD5 either, but its ETag is the MD5 of what it stored.
 start_proxy corrupt-put:1,corrupt-part:2
