@@ -185,6 +185,9 @@ static int pwrite_all(int fd, const void *data, size_t n, uint64_t off)
  * and the data goes through the page cache instead). */
 #define DIRECT_ALIGN 4096u
 #define STAGE_SIZE (1024u * 1024)
+/* Bodies under this (by Content-Length) stay buffered: no staging buffer for the many
+ * small files of a collect. */
+#define DIRECT_MIN_BODY (4 * 1024 * 1024)
 
 /* Writes the first len staged bytes (a multiple of DIRECT_ALIGN) with direct I/O; on a
  * refusal of direct I/O itself, through sink_fd, and direct I/O stays off for this body. */
@@ -248,7 +251,10 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *ud)
     http_xfer *x = ud;
     size_t n = size * nmemb;
     if (x->sink_fd >= 0 && is_2xx(x)) {
-        if (x->sink_direct_fd >= 0 && x->sink_off % DIRECT_ALIGN == 0) {
+        if (x->staging < 0)
+            x->staging = x->sink_direct_fd >= 0 && x->sink_off % DIRECT_ALIGN == 0 &&
+                         x->content_length >= DIRECT_MIN_BODY;
+        if (x->staging) {
             if (stage_append(x, data, n) < 0) {
                 x->sink_failed = 1;
                 return 0;
@@ -323,6 +329,7 @@ static void reset_response(http_xfer *x)
     x->body_pos = 0;
     x->sink_failed = 0;
     x->stage_len = 0;
+    x->staging = -1;
     x->direct_used = 0;
 }
 

@@ -41,10 +41,11 @@ typedef struct http_xfer {
                                      206 promising one byte of an empty object) */
     int sink_fd;                  /* 2xx body to this file at sink_off when >= 0 */
     uint64_t sink_off;
-    /* The same file opened O_DIRECT, or -1. When sink_off is block-aligned, a body larger
-     * than one staging buffer is written there in whole aligned blocks, bypassing the page
-     * cache (no page allocation, copy or writeback in this process: a third of the CPU of a
-     * large download); a smaller body and the unaligned tail go through sink_fd. */
+    /* The same file opened O_DIRECT, or -1. When sink_off is block-aligned and the body is
+     * 4 MiB or more (Content-Length), it is written there in whole aligned blocks through a
+     * 1 MiB staging buffer, bypassing the page cache (no page allocation, copy or writeback
+     * in this process: half the CPU of a large download); smaller bodies and the unaligned
+     * tail go through sink_fd. */
     int sink_direct_fd;
     long timeout_ms;              /* whole-transfer limit; 0: none (stalls are caught) */
     long stall_seconds;           /* under 1 KiB/s this long is a timeout; 0: 30 */
@@ -66,6 +67,7 @@ typedef struct http_xfer {
     unsigned char *stage;         /* aligned staging buffer for sink_direct_fd */
     size_t stage_len;             /* bytes staged: the body's [sink_written - stage_len,
                                      sink_written) */
+    int staging;                  /* this body goes through stage: -1 not decided yet */
     int direct_used;              /* some block of this body went to sink_direct_fd */
 } http_xfer;
 

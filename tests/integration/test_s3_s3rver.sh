@@ -73,11 +73,12 @@ check "ranged download of it" \
   s3cli cp "s3://bench/big fïle+.bin" big.back --quiet --part-size 5242880 --multipart-threshold 5242880
 expect_eq "byte-identical" "$(sha big.back)" "$(sha big.bin)"
 
-# Downloads write whole 4 KiB blocks with direct I/O once a body passes one 1 MiB staging
-# buffer, the rest through the page cache: sizes around those boundaries, in one GET and
-# in 5 MiB ranges, must come back byte for byte.
-for size in 4095 4096 4097 $((1024 * 1024 - 1)) $((1024 * 1024)) $((1024 * 1024 + 1)) \
-            $((1024 * 1024 + 4096 + 3)) $((5 * 1024 * 1024 + 4097)) $((10 * 1024 * 1024)); do
+# Downloads write the whole 4 KiB blocks of bodies of 4 MiB or more with direct I/O,
+# through a 1 MiB staging buffer, the rest through the page cache: sizes around those
+# boundaries, in one GET and in 5 MiB ranges, must come back byte for byte.
+mib=$((1024 * 1024))
+for size in 4097 $((4 * mib - 1)) $((4 * mib)) $((4 * mib + 1)) $((4 * mib + 4096 + 3)) \
+            $((5 * mib - 1)) $((5 * mib + 4097)) $((10 * mib)) $((10 * mib + mib / 2 + 5)); do
   head -c "$size" /dev/urandom >"d$size.bin"
   "$MONITOR" upload --quiet "d$size.bin" s3://bench/direct/ || fail "uploading $size bytes"
   s3cli cp "s3://bench/direct/d$size.bin" "d$size.back" --quiet --part-size 5242880 \
@@ -85,7 +86,8 @@ for size in 4095 4096 4097 $((1024 * 1024 - 1)) $((1024 * 1024)) $((1024 * 1024 
   expect_eq "$size bytes download byte for byte" "$(sha "d$size.back")" "$(sha "d$size.bin")"
 done
 # Where the filesystem takes O_DIRECT, the blocks that went direct are not in the page
-# cache: of 5 MiB + 4097 bytes, only the unaligned tail's page is.
+# cache: of 5 MiB + 4097 bytes (a 5 MiB range, then 4097 bytes), only the last range's two
+# pages are.
 if command -v fincore >/dev/null &&
    dd if=/dev/zero of=probe.bin bs=4096 count=1 oflag=direct status=none 2>/dev/null; then
   drop=$((5 * 1024 * 1024 + 4097))
