@@ -187,7 +187,7 @@ static int pwrite_all(int fd, const void *data, size_t n, uint64_t off)
 #define STAGE_SIZE (1024u * 1024)
 /* Bodies under this (by Content-Length) stay buffered: no staging buffer for the many
  * small files of a collect. */
-#define DIRECT_MIN_BODY (4 * 1024 * 1024)
+#define DIRECT_MIN_BODY (4 * STAGE_SIZE)
 
 /* Writes the first len staged bytes (a multiple of DIRECT_ALIGN) with direct I/O; on a
  * refusal of direct I/O itself, through sink_fd, and direct I/O stays off for this body. */
@@ -195,10 +195,8 @@ static int stage_write_direct(http_xfer *x, size_t len)
 {
     uint64_t off = x->sink_off + x->sink_written - x->stage_len;
     if (x->sink_direct_fd >= 0) {
-        if (pwrite_all(x->sink_direct_fd, x->stage, len, off) == 0) {
-            x->direct_used = 1;
+        if (pwrite_all(x->sink_direct_fd, x->stage, len, off) == 0)
             return 0;
-        }
         if (errno != EINVAL)
             return -1;
         x->sink_direct_fd = -1;
@@ -229,12 +227,11 @@ static int stage_append(http_xfer *x, const char *data, size_t n)
     return 0;
 }
 
-/* At the end of a body: the staged rest, its whole blocks direct when the body already
- * went direct, everything else (a small body, the unaligned tail) through sink_fd. */
+/* At the end of a body: the staged rest, its whole blocks direct, the unaligned tail through
+ * sink_fd. (A staged body is at least DIRECT_MIN_BODY, so earlier blocks went direct.) */
 static int stage_finish(http_xfer *x)
 {
-    size_t direct = x->direct_used && x->sink_direct_fd >= 0
-                        ? x->stage_len & ~(size_t)(DIRECT_ALIGN - 1) : 0;
+    size_t direct = x->stage_len & ~(size_t)(DIRECT_ALIGN - 1);
     if (direct && stage_write_direct(x, direct) < 0)
         return -1;
     uint64_t off = x->sink_off + x->sink_written - x->stage_len;
@@ -330,7 +327,6 @@ static void reset_response(http_xfer *x)
     x->sink_failed = 0;
     x->stage_len = 0;
     x->staging = -1;
-    x->direct_used = 0;
 }
 
 static void set_body(http_xfer *x)

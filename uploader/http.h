@@ -68,7 +68,6 @@ typedef struct http_xfer {
     size_t stage_len;             /* bytes staged: the body's [sink_written - stage_len,
                                      sink_written) */
     int staging;                  /* this body goes through stage: -1 not decided yet */
-    int direct_used;              /* some block of this body went to sink_direct_fd */
 } http_xfer;
 
 void http_xfer_init(http_xfer *x);
