@@ -113,10 +113,11 @@ run_sim() {  # NAME CSV-ARGS...
     --csv "$OUT/sim_$name.csv" >"$OUT/sim_$name.txt" 2>&1 || echo "simulate $name failed (see $OUT/sim_$name.txt)"
 }
 run_sim cp_cost "$DATA"/cherrypick/CP_*.csv --param vm_name num_machines \
-  --objective 'time/3600*num_machines*vm_cost'
-run_sim cp_time "$DATA"/cherrypick/CP_*.csv --param vm_name num_machines --objective time
+  --nodes num_machines --objective 'time/3600*num_machines*vm_cost'
+run_sim cp_time "$DATA"/cherrypick/CP_*.csv --param vm_name num_machines \
+  --nodes num_machines --objective time
 run_sim lynceus "$DATA"/lynceus/t2_*.csv \
-  --param vm_flavor n_workers learning_rate batch_size synchronism \
+  --param vm_flavor n_workers learning_rate batch_size synchronism --nodes n_workers \
   --objective "acc >= 0.85 ? training_time/3600*(n_workers+n_ps)*$PRICE : nan"
 SEEDS=$SEEDS python3 - "$OUT"/sim_cp_cost.csv "$OUT"/sim_cp_time.csv "$OUT"/sim_lynceus.csv <<'PY'
 import csv, math, os, statistics, sys

@@ -144,7 +144,8 @@ static int build_space(driver *d, char *err, size_t errlen)
     if (cfg->search.tune_nodes && cfg->nodes_max > cfg->nodes_min) {
         d->nodes_dim = (int)d->sp.n_dims;
         if (search_space_add_int(&d->sp, "nodes", cfg->nodes_min, cfg->nodes_max, 0, err,
-                                 errlen) != 0)
+                                 errlen) != 0 ||
+            search_space_set_nodes(&d->sp, "nodes", err, errlen) != 0)
             return -1;
     }
     if (d->sp.n_dims == 0) {

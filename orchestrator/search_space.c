@@ -447,6 +447,74 @@ static int encode_option_dim(search_dim *d)
     return 0;
 }
 
+int search_space_set_nodes(search_space *sp, const char *name, char *err, size_t errlen)
+{
+    int d = search_space_find(sp, name);
+    if (sp->finalized) {
+        snprintf(err, errlen, "search space: node count %s set after finalize", name);
+        return -1;
+    }
+    if (d < 0 || sp->dims[d].kind != SDIM_INT || sp->dims[d].lo < 1) {
+        snprintf(err, errlen, "search space: the node count %s must be an integer dimension "
+                 "of at least 1", name);
+        return -1;
+    }
+    sp->nodes_dim_set = 1;
+    sp->nodes_dim = (size_t)d;
+    return 0;
+}
+
+/* vCPUs and memory of every type are known and positive. */
+static int instance_sizes_known(const search_dim *d)
+{
+    for (size_t i = 0; i < d->n_labels; i++)
+        if (!(d->inst[i].vcpus > 0 && d->inst[i].memory_gib > 0))
+            return 0;
+    return 1;
+}
+
+/* A cluster's raw totals: log(vCPUs × nodes), log(memory × nodes). */
+static void cluster_raw(const search_instance_info *in, double nodes, double *f)
+{
+    f[0] = log(in->vcpus * nodes);
+    f[1] = log(in->memory_gib * nodes);
+}
+
+/* Sets up the cluster's totals when the space has a node count and one instance dimension
+ * whose types' sizes are all known. The memory total is left out when every type has the
+ * same memory per vCPU: it would only repeat the vCPU total. */
+static void plan_cluster(search_space *sp)
+{
+    search_cluster *c = &sp->cluster;
+    memset(c, 0, sizeof *c);
+    if (!sp->nodes_dim_set || sp->dims[sp->nodes_dim].hi <= sp->dims[sp->nodes_dim].lo)
+        return;
+    size_t n_inst = 0;
+    for (size_t i = 0; i < sp->n_dims; i++)
+        if (sp->dims[i].kind == SDIM_INSTANCE) {
+            c->type_dim = i;
+            n_inst++;
+        }
+    if (n_inst != 1 || !instance_sizes_known(&sp->dims[c->type_dim]))
+        return;
+    c->nodes_dim = sp->nodes_dim;
+    const search_dim *t = &sp->dims[c->type_dim], *nd = &sp->dims[c->nodes_dim];
+    double ratio0 = log(t->inst[0].memory_gib / t->inst[0].vcpus);
+    int same_ratio = 1;
+    for (size_t i = 0; i < t->n_labels; i++) {
+        double a[2], b[2];
+        cluster_raw(&t->inst[i], nd->lo, a);
+        cluster_raw(&t->inst[i], nd->hi, b);
+        for (int k = 0; k < 2; k++) {
+            c->lo[k] = i ? fmin(c->lo[k], a[k]) : a[k];
+            c->hi[k] = i ? fmax(c->hi[k], b[k]) : b[k];
+        }
+        same_ratio &= fabs(a[1] - a[0] - ratio0) < 1e-9;
+    }
+    c->on = 1;
+    c->enc_width = same_ratio ? 1 : 2;
+}
+
 int search_space_finalize(search_space *sp, char *err, size_t errlen)
 {
     if (sp->finalized)
@@ -456,6 +524,7 @@ int search_space_finalize(search_space *sp, char *err, size_t errlen)
         return -1;
     }
     size_t off = 0;
+    plan_cluster(sp);
     for (size_t i = 0; i < sp->n_dims; i++) {
         search_dim *d = &sp->dims[i];
         if (d->kind == SDIM_INT || d->kind == SDIM_FLOAT) {
@@ -467,6 +536,8 @@ int search_space_finalize(search_space *sp, char *err, size_t errlen)
         d->enc_offset = off;
         off += d->enc_width;
     }
+    sp->cluster.enc_offset = off;
+    off += sp->cluster.on ? sp->cluster.enc_width : 0;
     sp->enc_dims = off;
     sp->finalized = 1;
     return 0;
@@ -516,6 +587,22 @@ double search_space_to_unit(const search_space *sp, size_t di, double v)
     return (v - d->lo) / (d->hi - d->lo);
 }
 
+/* The cluster's totals of x, each scaled to [0, 1] over the space. */
+static void encode_cluster(const search_space *sp, const double *x, double *enc)
+{
+    const search_cluster *c = &sp->cluster;
+    if (!c->on)
+        return;
+    const search_dim *t = &sp->dims[c->type_dim];
+    size_t k = (size_t)fmin(fmax(nearbyint(x[c->type_dim]), 0), (double)(t->n_labels - 1));
+    double f[2];
+    cluster_raw(&t->inst[k], fmax(x[c->nodes_dim], 1), f);
+    for (size_t j = 0; j < c->enc_width; j++) {
+        double span = c->hi[j] - c->lo[j];
+        enc[c->enc_offset + j] = span > 0 ? (f[j] - c->lo[j]) / span : 0;
+    }
+}
+
 void search_space_encode(const search_space *sp, const double *x, double *enc)
 {
     for (size_t i = 0; i < sp->n_dims; i++) {
@@ -528,6 +615,7 @@ void search_space_encode(const search_space *sp, const double *x, double *enc)
         size_t k = (size_t)fmin(fmax(nearbyint(x[i]), 0), (double)(d->n_labels - 1));
         memcpy(e, d->enc_table + k * d->enc_width, d->enc_width * sizeof *e);
     }
+    encode_cluster(sp, x, enc);
 }
 
 /* The stretched log range of an integer log-scale dimension: every integer gets the share

@@ -6,7 +6,8 @@
  * categorical, ordinal and instance dimensions. The model sees an encoding of it in the
  * unit cube (search_space_encode): logs first for log-scale dimensions, one column per
  * option for categorical ones, and for the instance type its features (vCPUs, memory per
- * vCPU, architecture, generation, GPUs, $/h, family) so that similar types are near.
+ * vCPU, architecture, generation, GPUs, $/h, family) so that similar types are near;
+ * with a node count beside the type, also the cluster's total vCPUs and memory.
  *
  * Ownership: the space owns copies of every name and table; search_space_free() releases
  * them. Errors: functions returning int give 0 or -1 with a message in err. */
@@ -49,11 +50,24 @@ typedef struct search_dim {
     double *enc_table;             /* option dims: n_labels rows of enc_width columns */
 } search_dim;
 
+/* The whole cluster of a multi-node job (the node count times one instance type): its
+ * totals are encoded beside the two dimensions, since a distributed job's speed follows
+ * the cluster's vCPUs and memory more than either factor alone. */
+typedef struct search_cluster {
+    int on;                        /* 1: a node-count and an instance dimension are set */
+    size_t nodes_dim, type_dim;
+    size_t enc_offset, enc_width;  /* totals' columns: log vCPUs, log memory (after finalize) */
+    double lo[2], hi[2];           /* their raw ranges over the space, for scaling */
+} search_cluster;
+
 typedef struct search_space {
     search_dim *dims;
     size_t n_dims;
     size_t enc_dims;               /* width of an encoded point (after finalize) */
     int finalized;
+    int nodes_dim_set;             /* search_space_set_nodes() was called */
+    size_t nodes_dim;
+    search_cluster cluster;
 } search_space;
 
 void search_space_init(search_space *sp);
@@ -71,6 +85,8 @@ int search_space_add_ordinal(search_space *sp, const char *name,
 int search_space_add_instance(search_space *sp, const char *name,
                               const search_instance_info *infos, size_t n,
                               char *err, size_t errlen);
+/* Marks the integer dimension name as the node count per job (before finalize). */
+int search_space_set_nodes(search_space *sp, const char *name, char *err, size_t errlen);
 /* Builds the encoding tables; call once after the last add. */
 int search_space_finalize(search_space *sp, char *err, size_t errlen);
 

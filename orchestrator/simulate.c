@@ -16,6 +16,7 @@ typedef struct sim_args {
     const char *objective;
     const char *workload_col;
     const char *where;
+    const char *nodes_col;
     search_algo methods[4];
     size_t n_methods;
     size_t qs[8];
@@ -28,19 +29,29 @@ typedef struct sim_args {
     size_t n_owned;
 } sim_args;
 
+static int is_param(const sim_args *a, const char *name)
+{
+    for (size_t i = 0; i < a->n_params; i++)
+        if (strcmp(a->params[i], name) == 0)
+            return 1;
+    return 0;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: orchestrate simulate TABLE.csv... --param COL... --objective EXPR\n"
             "         [--method bayes|random|grid[,...]] [--parallel q[,q...]] [--seeds N]\n"
-            "         [--seed S] [--workload COL] [--where EXPR] [--initial N]\n"
+            "         [--seed S] [--workload COL] [--where EXPR] [--nodes COL] [--initial N]\n"
             "         [--design sobol|lhs|random] [--acquisition logei|ei|pi|ucb|hedge]\n"
             "         [--ei-stop FRACTION] [--min-points N]\n"
             "         [--batch believer|liar-min|liar-mean|liar-max] [--csv FILE]\n"
             "Replays a search restricted to the table's rows and prints the evaluations\n"
             "(median/p90 over seeds) and rounds it needed to reach the best row and rows within\n"
             "5%% and 10%% of it, beside random order's expected (N+1)/(m+1).\n"
-            "EXPR is an expression over columns, e.g. time/3600*num_machines*vm_cost.\n");
+            "EXPR is an expression over columns, e.g. time/3600*num_machines*vm_cost.\n"
+            "--nodes names the --param column that counts the nodes of a run: with an\n"
+            "instance-type column, the model also sees the cluster's vCPU and memory totals.\n");
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -178,6 +189,8 @@ static int parse_args(int argc, char **argv, sim_args *a)
             a->workload_col = v;
         else if (strcmp(arg, "--where") == 0)
             a->where = v;
+        else if (strcmp(arg, "--nodes") == 0)
+            a->nodes_col = v;
         else if (strcmp(arg, "--csv") == 0)
             a->csv_path = v;
         else if (strcmp(arg, "--method") == 0)
@@ -197,6 +210,11 @@ static int parse_args(int argc, char **argv, sim_args *a)
     }
     if (a->n_tables == 0 || a->n_params == 0 || !a->objective) {
         usage(stderr);
+        return -1;
+    }
+    if (a->nodes_col && !is_param(a, a->nodes_col)) {
+        fprintf(stderr, "orchestrate simulate: --nodes %s is not one of the --param columns\n",
+                a->nodes_col);
         return -1;
     }
     if (a->n_methods == 0)
@@ -349,7 +367,8 @@ int cmd_simulate(int argc, char **argv)
         rc = pr > 0 ? 0 : 2;
         goto out;
     }
-    sim_load_options lo = { a.params, a.n_params, a.objective, a.workload_col, a.where };
+    sim_load_options lo = { a.params, a.n_params, a.objective, a.workload_col, a.where,
+                            a.nodes_col };
     for (size_t t = 0; t < a.n_tables; t++) {
         char err[512];
         if (sim_load(a.tables[t], &lo, &ws, &n_ws, err, sizeof err) != 0) {

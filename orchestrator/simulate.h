@@ -6,6 +6,7 @@
  *
  *   orchestrate simulate TABLE.csv... --param COL... --objective EXPR [--method M[,M]]
  *       [--parallel q[,q]] [--seeds N] [--seed S] [--workload COL] [--where EXPR]
+ *       [--nodes COL]
  *       [--initial N] [--design sobol|lhs|random] [--acquisition logei|ei|pi|ucb|hedge]
  *       [--ei-stop FRACTION] [--min-points N] [--batch believer|liar-min|liar-mean|liar-max]
  *       [--csv FILE]
@@ -48,6 +49,7 @@ typedef struct sim_load_options {
     const char *objective;     /* expression over columns */
     const char *workload_col;  /* NULL: one workload per table, named after the file */
     const char *where;         /* NULL or a row filter expression */
+    const char *nodes_col;     /* NULL or the --param column that counts nodes per run */
 } sim_load_options;
 
 /* Reads a CSV table into one or more workloads (appended to *ws, *n_ws). 0 or -1. */

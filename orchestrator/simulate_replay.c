@@ -269,6 +269,8 @@ static int build_workload(sim_workload *w, const csv_table *t, const size_t *row
         if (add_param_dim(&w->space, t, rows, n, lo->params[p], err, errlen) != 0)
             goto out;
     }
+    if (lo->nodes_col && search_space_set_nodes(&w->space, lo->nodes_col, err, errlen) != 0)
+        goto out;
     if (search_space_finalize(&w->space, err, errlen) != 0)
         goto out;
     rc = collect_points(w, t, rows, n, obj, cols, err, errlen);

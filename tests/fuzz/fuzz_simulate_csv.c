@@ -21,8 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char objective[128];
         snprintf(objective, sizeof objective, "`%s`", t.header.field[2]);
         const char *params[2] = { t.header.field[0], t.header.field[1] };
+        /* A fifth column makes the second the node count. */
         sim_load_options lo = { params, 2, objective, t.header.n >= 4 ? t.header.field[3] : NULL,
-                                NULL };
+                                NULL, t.header.n >= 5 ? params[1] : NULL };
         sim_workload *ws = NULL;
         size_t n = 0;
         if (sim_load_table(&t, "fuzz", &lo, &ws, &n, err, sizeof err) == 0) {

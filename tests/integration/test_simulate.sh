@@ -15,7 +15,8 @@ COST='time/3600*num_machines*vm_cost'
 
 # --- CherryPick: five workloads, bayes and random, 20 seeds ------------------------------------
 "$ORCHESTRATE" simulate "$DATA"/cherrypick/CP_*.csv --param vm_name num_machines \
-  --objective "$COST" --method bayes,random --seeds 20 --csv cp.csv >cp.out 2>cp.err
+  --nodes num_machines --objective "$COST" --method bayes,random --seeds 20 --csv cp.csv \
+  >cp.out 2>cp.err
 expect_eq "simulate exits 0" "$?" 0
 expect_eq "one block per workload" "$(grep -c '^workload ' cp.out)" 5
 check "kmeans: 47 configurations, random order expects 24.0" \
@@ -88,3 +89,11 @@ check "bad expression says where" grep -q 'objective: .*column' err2.err
 check "missing --param: usage" grep -q 'usage: orchestrate simulate' err3.err
 "$ORCHESTRATE" simulate "$TMP/missing.csv" --param a --objective b >err4.out 2>err4.err
 check "missing table: non-zero exit" test "$?" -ne 0
+"$ORCHESTRATE" simulate "$DATA/cherrypick/CP_tpch.csv" --param vm_name --nodes num_machines \
+  --objective time >err5.out 2>err5.err
+check "--nodes outside --param: non-zero exit" test "$?" -ne 0
+check "--nodes outside --param is named" grep -q -- '--nodes num_machines is not one of' err5.err
+"$ORCHESTRATE" simulate "$DATA/cherrypick/CP_tpch.csv" --param vm_name num_machines \
+  --nodes vm_name --objective time >err6.out 2>err6.err
+check "--nodes on a text column: non-zero exit" test "$?" -ne 0
+check "--nodes on a text column says why" grep -q 'node count vm_name must be an integer' err6.err

@@ -1,5 +1,5 @@
 /* The search space: instance names, the unit-cube encoding (logs, one-hot, instance
- * features), canonical points and their text. */
+ * features, a cluster's totals), canonical points and their text. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -122,10 +122,78 @@ TEST(canonical_points_and_text)
     search_space_free(&sp);
 }
 
+/* Two types of the given sizes (vCPUs, GiB) and a node count 1..8 marked as such. */
+static void cluster_space(search_space *sp, const double *vcpus, const double *mem)
+{
+    char err[256];
+    search_instance_info types[2] = { { 0 } };
+    char *names[] = { "a.large", "b.xlarge" };
+    for (int i = 0; i < 2; i++) {
+        types[i].name = names[i];
+        types[i].vcpus = vcpus[i];
+        types[i].memory_gib = mem[i];
+    }
+    search_space_init(sp);
+    CHECK(search_space_add_instance(sp, "type", types, 2, err, sizeof err) == 0);
+    CHECK(search_space_add_int(sp, "nodes", 1, 8, 1, err, sizeof err) == 0);
+    CHECK(search_space_set_nodes(sp, "nodes", err, sizeof err) == 0);
+    CHECK(search_space_finalize(sp, err, sizeof err) == 0);
+}
+
+TEST(cluster_totals_join_type_and_node_count)
+{
+    char err[256];
+    search_space sp;
+    /* 2 vCPUs/4 GiB and 8 vCPUs/64 GiB: totals span 2..64 vCPUs and 4..512 GiB. */
+    cluster_space(&sp, (double[]){ 2, 8 }, (double[]){ 4, 64 });
+    CHECK(sp.cluster.on);
+    CHECK_INT(sp.cluster.enc_width, 2);
+    size_t off = sp.cluster.enc_offset;
+    CHECK_INT(sp.enc_dims, off + 2);
+    double x[2] = { 1, 2 }, e[16];   /* 2 nodes of 8 vCPUs/64 GiB: 16 vCPUs, 128 GiB */
+    search_space_encode(&sp, x, e);
+    CHECK_NEAR(e[off], 3.0 / 5.0, 1e-12);       /* log2(16/2) / log2(64/2) */
+    CHECK_NEAR(e[off + 1], 5.0 / 7.0, 1e-12);   /* log2(128/4) / log2(512/4) */
+    /* The same cluster built from the other type: 8 nodes of 2 vCPUs is 16 vCPUs. */
+    double y[2] = { 0, 8 }, f[16];
+    search_space_encode(&sp, y, f);
+    CHECK_NEAR(f[off], e[off], 1e-12);
+    CHECK(f[off + 1] < e[off + 1]);              /* but 32 GiB, not 128 */
+    CHECK(search_space_set_nodes(&sp, "nodes", err, sizeof err) != 0);   /* finalized */
+    search_space_free(&sp);
+
+    /* Memory per vCPU the same for both types: the memory total would repeat the vCPUs. */
+    cluster_space(&sp, (double[]){ 2, 8 }, (double[]){ 4, 16 });
+    CHECK_INT(sp.cluster.enc_width, 1);
+    CHECK_INT(sp.enc_dims, sp.cluster.enc_offset + 1);
+    search_space_free(&sp);
+
+    /* A size unknown: no totals. */
+    cluster_space(&sp, (double[]){ 2, 0 }, (double[]){ 4, 16 });
+    CHECK(!sp.cluster.on);
+    CHECK_INT(sp.enc_dims, sp.cluster.enc_offset);
+    search_space_free(&sp);
+
+    /* Only an integer dimension of at least 1 counts nodes; a node count alone adds nothing. */
+    search_space_init(&sp);
+    CHECK(search_space_add_float(&sp, "f", 1, 2, 0, err, sizeof err) == 0);
+    CHECK(search_space_add_int(&sp, "z", 0, 4, 0, err, sizeof err) == 0);
+    CHECK(search_space_add_int(&sp, "n", 1, 4, 0, err, sizeof err) == 0);
+    CHECK(search_space_set_nodes(&sp, "f", err, sizeof err) != 0);
+    CHECK(search_space_set_nodes(&sp, "z", err, sizeof err) != 0);
+    CHECK(search_space_set_nodes(&sp, "nope", err, sizeof err) != 0);
+    CHECK(search_space_set_nodes(&sp, "n", err, sizeof err) == 0);
+    CHECK(search_space_finalize(&sp, err, sizeof err) == 0);
+    CHECK(!sp.cluster.on);
+    CHECK_INT(sp.enc_dims, 3);
+    search_space_free(&sp);
+}
+
 int main(void)
 {
     RUN(instance_names_tell_family_generation_arch);
     RUN(encoding_is_in_the_unit_cube);
     RUN(canonical_points_and_text);
+    RUN(cluster_totals_join_type_and_node_count);
     return unit_done();
 }
