@@ -7,8 +7,9 @@
 #   BENCH_FILTER=PART bench/run_bench.sh  those whose name contains PART
 # Sized for a 2-core machine in about 15 minutes; larger runs through each script's own
 # knobs, which are passed through when set:
-#   BENCH_SECONDS (monitor, 12), BENCH_LARGE_MB (s3, here 256), BENCH_SMALL_N (s3, here
-#   500), BENCH_SEARCH_SEEDS (search, here 10), BENCH_TIMEOUT (seconds per benchmark, 420).
+#   BENCH_SECONDS (monitor, 12), BENCH_LARGE_MB (s3, 1024: the 1 GiB; about 3
+#   minutes), BENCH_SMALL_N (s3, 2000), BENCH_SEARCH_SEEDS (search, here 10),
+#   BENCH_TIMEOUT (seconds per benchmark, 420).
 # Builds: `make all` (BUILD=build) for the monitor, orchestrate and the archives; the
 # monitor benchmark also measures build/static/monitor_system, the binary that ships in
 # images, when `make static` has built it.
@@ -27,7 +28,7 @@ done
 bench_cmd() {
   case "$1" in
     monitor) echo "bench/monitor_bench.sh $BUILD/monitor_system" ;;
-    s3)      echo "env BENCH_LARGE_MB=${BENCH_LARGE_MB:-256} BENCH_SMALL_N=${BENCH_SMALL_N:-500} bench/s3_bench.sh" ;;
+    s3)      echo "env BENCH_LARGE_MB=${BENCH_LARGE_MB:-1024} BENCH_SMALL_N=${BENCH_SMALL_N:-2000} bench/s3_bench.sh" ;;
     batch)   echo "bench/batch_bench.sh" ;;
     search)  echo "bench/search_bench.sh ${BENCH_SEARCH_SEEDS:-10}" ;;
     run)     return 1 ;;  # this script
