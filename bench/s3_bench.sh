@@ -30,7 +30,7 @@ store=$work/store
 need_kb=$(( (8 * LARGE_MB + 200) * 1024 + 8 * SMALL_N * 12 ))
 shm_kb=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
 if [ -w /dev/shm ] && [ "${shm_kb:-0}" -gt "$need_kb" ]; then
-  store=$(mktemp -d /dev/shm/s3bench.XXXXXX)
+  store=$(mktemp -d /dev/shm/s3bench.XXXXXX) || store=$work/store
 fi
 cleanup() { [ -n "$srv" ] && kill "$srv" 2>/dev/null; rm -rf "$work" "$store"; }
 trap cleanup EXIT
@@ -67,7 +67,7 @@ export RCLONE_CONFIG=$work/none RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_
 s3cmd_opts=(--host="127.0.0.1:$port" --host-bucket="127.0.0.1:$port" --no-ssl
             --access_key=S3RVER --secret_key=S3RVER --region=us-east-1 --no-progress -q -c /dev/null)
 
-echo "s3_bench: data: one ${LARGE_MB} MiB file, ${SMALL_N} files of 10 KiB" >&2
+echo "s3_bench: data: one ${LARGE_MB} MiB file, ${SMALL_N} files of 10 KiB; server store in $store" >&2
 head -c $((LARGE_MB * 1024 * 1024)) /dev/urandom >"$work/large.bin"
 mkdir -p "$work/small"
 for i in $(seq 1 "$SMALL_N"); do head -c 10240 /dev/urandom >"$work/small/f$i.bin"; done
