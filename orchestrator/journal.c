@@ -579,8 +579,12 @@ int journal_max_round(journal *jn, long long exp_id, int *round, char *err, size
 {
     long long v = -1;
     int rc = query_id(jn, err, errlen, &v,
-                      "SELECT MAX(round) FROM points WHERE experiment_id=? HAVING COUNT(*) > 0",
-                      "i", exp_id);
+                      /* The jobs' rounds too: a point searched over instance types keeps
+                       * the round it was first planned in, and later rounds add only jobs. */
+                      "SELECT MAX(r) FROM (SELECT round AS r FROM points WHERE experiment_id=?"
+                      " UNION ALL SELECT round FROM jobs WHERE experiment_id=?)"
+                      " HAVING COUNT(*) > 0",
+                      "ii", exp_id, exp_id);
     if (rc < 0)
         return -1;
     *round = rc == 1 ? (int)v : -1;

@@ -207,6 +207,17 @@ TEST(kv_and_transactions)
     CHECK_INT(journal_commit(jn, err, sizeof err), 0);
     CHECK_INT(journal_max_round(jn, exp, &round, err, sizeof err), 0);
     CHECK_INT(round, 3);
+    /* A search over instance types plans the same point again with another type: the
+     * point keeps round 3, its new job is round 4, and so is the search. */
+    long long job_id;
+    int created = 0;
+    CHECK_INT(journal_point_add(jn, exp, "x=1", 4, "{}", 1, 0, &pt, &created, err, sizeof err), 0);
+    CHECK_INT(created, 0);
+    CHECK_INT(journal_job_add(jn, exp, pt, "c5.large", 0, 4, "s3://b/p", &job_id, &created, err,
+                              sizeof err), 0);
+    CHECK_INT(created, 1);
+    CHECK_INT(journal_max_round(jn, exp, &round, err, sizeof err), 0);
+    CHECK_INT(round, 4);
     journal_close(jn);
 }
 
