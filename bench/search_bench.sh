@@ -113,7 +113,7 @@ run_sim() {  # NAME CSV-ARGS...
     --csv "$OUT/sim_$name.csv" >"$OUT/sim_$name.txt" 2>&1 || echo "simulate $name failed (see $OUT/sim_$name.txt)"
 }
 run_sim cp_cost "$DATA"/cherrypick/CP_*.csv --param vm_name num_machines \
-  --nodes num_machines --objective 'time/3600*num_machines*vm_cost'
+  --nodes num_machines --objective 'time/3600*num_machines*vm_cost' --cost
 run_sim cp_time "$DATA"/cherrypick/CP_*.csv --param vm_name num_machines \
   --nodes num_machines --objective time
 run_sim lynceus "$DATA"/lynceus/t2_*.csv \

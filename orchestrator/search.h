@@ -67,6 +67,9 @@ typedef struct search_options {
     int has_constraint;             /* minimise subject to constraint value <= max */
     double constraint_max;
     int gp_restarts;                /* GP restarts besides the warm start (default 2) */
+    int cost_objective;             /* the objective is a cost: a time × the point's $/h
+                                       (search_space_price); the model learns the time
+                                       and the known price is multiplied back in */
 } search_options;
 
 typedef struct search_observation {

@@ -175,6 +175,10 @@ static void build_options(driver *d)
                          : strcmp(s->acquisition, "ucb") == 0   ? SEARCH_ACQ_UCB
                          : strcmp(s->acquisition, "hedge") == 0 ? SEARCH_ACQ_HEDGE
                                                                 : SEARCH_ACQ_LOGEI;
+    /* The cost of a run is its runtime × the type's $/h × nodes (costs.c), and the space
+     * knows those prices: the model then learns the runtime alone. */
+    o->cost_objective = s->metric && (strcmp(s->metric, "cost") == 0 ||
+                                      strcmp(s->metric, "cost_usd") == 0);
     o->budget_usd = s->budget_usd;
     o->ei_stop_fraction = s->ei_stop_fraction;
     o->min_points = (size_t)s->min_points;
@@ -395,5 +399,11 @@ run_proposer *search_driver_new(const config *cfg, journal *jn, long long exp_id
         return NULL;
     }
     build_options(d);
+    if (d->opt.cost_objective && d->opt.algo == SEARCH_ALGO_BAYES)
+        log_info(search_space_priced(&d->sp)
+                     ? "search: the model learns the runtime; cost = runtime x the known "
+                       "$/h x nodes"
+                     : "search: some instance type has no price: the model learns the cost "
+                       "itself");
     return &d->base;
 }

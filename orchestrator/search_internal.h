@@ -41,11 +41,12 @@ typedef struct search_model {
     search_gp cgp;
     int has_constraint_model;
     int log_y;                /* the GP models log(value) */
+    int priced;               /* ... minus log(price of the point): cost_objective */
     int log_c;                /* the constraint GP models log(constraint) */
     int has_best;             /* a feasible success exists */
-    double best;              /* in model units */
+    double best;              /* in model units (log(value) when priced, not minus the price) */
     double best_raw;          /* in original units */
-    double y_min, y_mean, y_max;  /* model units, over successes (liar values) */
+    double y_min, y_mean, y_max;  /* the GP's units, over successes (liar values) */
 } search_model;
 
 /* Candidates the search may still propose, for finite sets. */

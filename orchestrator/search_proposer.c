@@ -202,6 +202,14 @@ static int cmp_obs(const void *a, const void *b, void *ctx)
     return (u > v) - (u < v);
 }
 
+/* What the model adds to the GP's prediction at x to get the objective in model units:
+ * log(price) for a cost objective (the GP then learns the time, which follows the
+ * configuration more smoothly than the price, which is known), else 0. */
+static double model_offset(const search *s, const search_model *m, const double *x)
+{
+    return m->priced ? log(search_space_price(s->sp, x)) : 0;
+}
+
 static int use_log(const search *s)
 {
     if (s->opt.log_objective == 0)
@@ -279,6 +287,7 @@ int search_model_build(search *s, search_model *m, char *err, size_t errlen)
         order[i] = i;
     qsort_r(order, n, sizeof *order, cmp_obs, s);
     m->log_y = use_log(s);
+    m->priced = m->log_y && s->opt.cost_objective && search_space_priced(s->sp);
     double worst = -INFINITY, sum = 0;
     size_t ok = 0;
     m->y_min = INFINITY;
@@ -288,14 +297,15 @@ int search_model_build(search *s, search_model *m, char *err, size_t errlen)
         if (s->obs_failed[i])
             continue;
         double v = s->obs_value[i];
-        y[k] = m->log_y ? log(v) : v;
+        double yv = m->log_y ? log(v) : v;
+        y[k] = yv - model_offset(s, m, s->obs_x + i * s->D);
         nv[k] = m->log_y ? (s->obs_se[i] / v) * (s->obs_se[i] / v) : s->obs_se[i] * s->obs_se[i];
         worst = fmax(worst, y[k]);
         m->y_min = fmin(m->y_min, y[k]);
         sum += y[k];
         ok++;
-        if (search_obs_feasible(s, i) && y[k] < m->best) {
-            m->best = y[k];
+        if (search_obs_feasible(s, i) && yv < m->best) {
+            m->best = yv;
             m->best_raw = v;
             m->has_best = 1;
         }
@@ -369,6 +379,7 @@ static double score(const scorer *c, const double *x)
         return lpf;
     double mu, sd;
     search_gp_predict_raw(&m->gp, c->enc, &mu, &sd);
+    mu += model_offset(c->s, m, x);
     double xi = c->s->opt.xi * m->gp.y_std;
     switch (c->kind) {
     case SCORE_EI_RAW:
@@ -656,6 +667,7 @@ static int add_believer(search *s, search_model *m, scorer *c, const double *x, 
         double lim = s->opt.constraint_max;
         feasible = mu <= (m->log_c ? log(lim) : lim);
     }
+    v += model_offset(s, m, x);
     if (m->has_best && feasible && v < m->best) {
         m->best = v;
         m->best_raw = m->log_y ? exp(v) : v;
@@ -681,8 +693,10 @@ static int hedge_update_gains(search *s, const search_model *m, char *err, size_
     }
     for (size_t i = 0; i < n; i++) {
         double var;
-        search_space_encode(s->sp, s->hedge_nominee + i * s->D, enc);
+        const double *x = s->hedge_nominee + i * s->D;
+        search_space_encode(s->sp, x, enc);
         search_gp_predict(&m->gp, enc, &mu[i], &var);
+        mu[i] += model_offset(s, m, x) / m->gp.y_std;
     }
     search_hedge_add_gains(s->hedge_gain, SEARCH_HEDGE_ARMS, mu, s->n_hedge);
     s->n_hedge = 0;

@@ -545,6 +545,44 @@ int search_space_finalize(search_space *sp, char *err, size_t errlen)
 
 /* ---- points ------------------------------------------------------------------------------ */
 
+double search_space_price(const search_space *sp, const double *x)
+{
+    double price = 1;
+    int priced = 0;
+    for (size_t i = 0; i < sp->n_dims; i++) {
+        const search_dim *d = &sp->dims[i];
+        if (d->kind != SDIM_INSTANCE)
+            continue;
+        if (priced)
+            return NAN;
+        size_t k = (size_t)fmin(fmax(nearbyint(x[i]), 0), (double)(d->n_labels - 1));
+        if (!(d->inst[k].price_per_hour > 0))
+            return NAN;
+        price = d->inst[k].price_per_hour;
+        priced = 1;
+    }
+    if (sp->nodes_dim_set) {
+        price *= fmax(nearbyint(x[sp->nodes_dim]), 1);
+        priced = 1;
+    }
+    return priced ? price : NAN;
+}
+
+int search_space_priced(const search_space *sp)
+{
+    size_t n_inst = 0;
+    for (size_t i = 0; i < sp->n_dims; i++) {
+        const search_dim *d = &sp->dims[i];
+        if (d->kind != SDIM_INSTANCE)
+            continue;
+        n_inst++;
+        for (size_t k = 0; k < d->n_labels; k++)
+            if (!(d->inst[k].price_per_hour > 0))
+                return 0;
+    }
+    return n_inst == 1 || (n_inst == 0 && sp->nodes_dim_set);
+}
+
 static int is_discrete(const search_dim *d)
 {
     return d->kind != SDIM_FLOAT;

@@ -97,6 +97,13 @@ int search_space_finalize(search_space *sp, char *err, size_t errlen);
 int  search_instance_guess(const char *name, search_instance_info *out);
 void search_instance_info_clear(search_instance_info *info);
 
+/* What x costs per hour: the price of its instance type (the space's one instance dimension)
+ * times its node count (the node dimension, when set). NaN when the space has neither, or
+ * more than one instance dimension, or a type without a known price. */
+double search_space_price(const search_space *sp, const double *x);
+/* 1 when search_space_price() is known for every point of the space. */
+int search_space_priced(const search_space *sp);
+
 /* Rounds integer and option dimensions and clamps into bounds, in place. */
 void search_space_canonical(const search_space *sp, double *x);
 /* 1 when two canonical points are the same configuration. */

@@ -44,14 +44,17 @@ static void usage(FILE *f)
             "         [--method bayes|random|grid[,...]] [--parallel q[,q...]] [--seeds N]\n"
             "         [--seed S] [--workload COL] [--where EXPR] [--nodes COL] [--initial N]\n"
             "         [--design sobol|lhs|random] [--acquisition logei|ei|pi|ucb|hedge]\n"
-            "         [--ei-stop FRACTION] [--min-points N]\n"
+            "         [--ei-stop FRACTION] [--min-points N] [--cost]\n"
             "         [--batch believer|liar-min|liar-mean|liar-max] [--csv FILE]\n"
             "Replays a search restricted to the table's rows and prints the evaluations\n"
             "(median/p90 over seeds) and rounds it needed to reach the best row and rows within\n"
             "5%% and 10%% of it, beside random order's expected (N+1)/(m+1).\n"
             "EXPR is an expression over columns, e.g. time/3600*num_machines*vm_cost.\n"
             "--nodes names the --param column that counts the nodes of a run: with an\n"
-            "instance-type column, the model also sees the cluster's vCPU and memory totals.\n");
+            "instance-type column, the model also sees the cluster's vCPU and memory totals.\n"
+            "--cost says the objective is a cost: a time x the configuration's $/h (the\n"
+            "type's vm_cost, price_per_hour or price column, x the --nodes column). The model\n"
+            "then learns the time and multiplies the known price back in.\n");
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -178,6 +181,10 @@ static int parse_args(int argc, char **argv, sim_args *a)
                 fprintf(stderr, "orchestrate simulate: --param needs column names\n");
                 return -1;
             }
+            continue;
+        }
+        if (strcmp(arg, "--cost") == 0) {
+            a->base.cost_objective = 1;
             continue;
         }
         if (option_value(argc, argv, &i, &v) != 0)
@@ -377,6 +384,14 @@ int cmd_simulate(int argc, char **argv)
             goto out;
         }
     }
+    for (size_t i = 0; i < n_ws && a.base.cost_objective; i++)
+        if (!search_space_priced(&ws[i].space)) {
+            fprintf(stderr, "orchestrate simulate: %s: --cost needs the price of every "
+                    "instance type (a vm_cost, price_per_hour or price column) or a --nodes "
+                    "column\n", ws[i].name);
+            rc = 1;
+            goto out;
+        }
     if (a.csv_path) {
         csv = fopen(a.csv_path, "w");
         if (!csv) {

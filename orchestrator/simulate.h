@@ -9,7 +9,7 @@
  *       [--nodes COL]
  *       [--initial N] [--design sobol|lhs|random] [--acquisition logei|ei|pi|ucb|hedge]
  *       [--ei-stop FRACTION] [--min-points N] [--batch believer|liar-min|liar-mean|liar-max]
- *       [--csv FILE]
+ *       [--cost] [--csv FILE]
  *
  * Ownership: sim_load() allocates the workloads; sim_workloads_free() releases them. */
 #ifndef ORCHESTRATOR_SIMULATE_H

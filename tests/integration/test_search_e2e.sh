@@ -6,7 +6,10 @@
 #  - a grid over an integer list x a categorical is the full factorial: 3 x 2 points, each
 #    once, then the search stops by itself;
 #  - categorical + integer with the custom metric (x - 3)^2 + [mode != "b"]: bayes finds
-#    (3, b) among 16 points.
+#    (3, b) among 16 points;
+#  - cost over priced local profiles searched as instance types: the model learns the
+#    runtime (said in the log), rounds of types are numbered 1, 2 (a point searched over
+#    types is planned again in later rounds), and each cost is runtime x the price.
 source "$(dirname "$0")/lib.sh"
 
 [ -x "$ORCHESTRATE" ] || skip "orchestrate not built ($ORCHESTRATE)"
@@ -100,3 +103,56 @@ expect_eq "mixed: no point twice" \
   "$(paste -d: <(csv_col mixed/results.csv param_x) <(csv_col mixed/results.csv param_mode) | sort | uniq -d | wc -l)" 0
 check "mixed: the optimum x=3, mode=b was found" \
   grep -q -E '^0(\.0+)?$' <(csv_col mixed/results.csv custom_metric)
+
+# --- cost over local "instance types" with prices -------------------------------------------------
+# Each profile runs typed.sh for its own time; cost = time x price: cheapest is "t3" (0.6 s
+# at $0.5/h). The search models the runtime and multiplies the known price back in.
+cat > typed.sh <<'EOF2'
+#!/bin/sh
+case "$MONITOR_INSTANCE_TYPE" in
+  t1) sleep 0.8 ;; t2) sleep 0.4 ;; t3) sleep 0.6 ;; t4) sleep 0.3 ;; *) sleep 1.0 ;;
+esac
+EOF2
+cat > cost.yaml <<'EOF2'
+experiment: cost
+command: [/bin/sh, ./typed.sh]
+instance_types: [t1, t2, t3, t4, t5]
+search:
+  method: bayes
+  iterations: 2
+  parallel_samples: 2
+  initial_points: 2
+  metric: cost
+  tune_instance_type: true
+local:
+  concurrency: 2
+  profiles:
+    t1: {cpus: 1, memory: 256MiB, price_per_hour: 1.0}
+    t2: {cpus: 2, memory: 512MiB, price_per_hour: 3.0}
+    t3: {cpus: 1, memory: 512MiB, price_per_hour: 0.5}
+    t4: {cpus: 4, memory: 1GiB, price_per_hour: 4.0}
+    t5: {cpus: 2, memory: 256MiB, price_per_hour: 0.8}
+EOF2
+"$ORCHESTRATE" run cost.yaml --monitor "$MONITOR" --output cost --seed 2 >cost.out 2>cost.err
+expect_eq "cost search exits 0" "$?" 0
+check "cost search: the model learns the runtime, the prices are known" \
+  grep -q 'search: the model learns the runtime; cost = runtime x the known' cost.err
+expect_eq "cost search: 2 rounds of 2 types, none twice" \
+  "$(csv_col cost/results.csv instance_type | sort | uniq | wc -l)" 4
+bad=$(python3 - cost/results.csv <<'PY'
+import csv, sys
+price = {"t1": 1.0, "t2": 3.0, "t3": 0.5, "t4": 4.0, "t5": 0.8}
+for r in csv.DictReader(open(sys.argv[1])):
+    want = float(r["runtime_seconds"]) / 3600 * price[r["instance_type"]]
+    if abs(float(r["cost_usd"]) - want) > 1e-9 + 1e-6 * want:
+        print(r["instance_type"], r["cost_usd"], want)
+PY
+)
+expect_eq "cost search: every cost is runtime x the profile's price" "$bad" ""
+# A type without a price: the cost is unknown there, so the model learns the cost itself.
+sed -e 's/ t5: {cpus: 2, memory: 256MiB, price_per_hour: 0.8}/ t5: {cpus: 2, memory: 256MiB}/' \
+  -e 's/iterations: 2/iterations: 1/' cost.yaml > cost2.yaml
+"$ORCHESTRATE" run cost2.yaml --monitor "$MONITOR" --output cost2 --seed 2 >cost2.out 2>cost2.err
+expect_eq "cost search with an unpriced type exits 0" "$?" 0
+check "cost search with an unpriced type says the model learns the cost" \
+  grep -q 'search: some instance type has no price: the model learns the cost itself' cost2.err

@@ -15,8 +15,8 @@ COST='time/3600*num_machines*vm_cost'
 
 # --- CherryPick: five workloads, bayes and random, 20 seeds ------------------------------------
 "$ORCHESTRATE" simulate "$DATA"/cherrypick/CP_*.csv --param vm_name num_machines \
-  --nodes num_machines --objective "$COST" --method bayes,random --seeds 20 --csv cp.csv \
-  >cp.out 2>cp.err
+  --nodes num_machines --objective "$COST" --cost --method bayes,random --seeds 20 \
+  --csv cp.csv >cp.out 2>cp.err
 expect_eq "simulate exits 0" "$?" 0
 expect_eq "one block per workload" "$(grep -c '^workload ' cp.out)" 5
 check "kmeans: 47 configurations, random order expects 24.0" \
@@ -97,3 +97,12 @@ check "--nodes outside --param is named" grep -q -- '--nodes num_machines is not
   --nodes vm_name --objective time >err6.out 2>err6.err
 check "--nodes on a text column: non-zero exit" test "$?" -ne 0
 check "--nodes on a text column says why" grep -q 'node count vm_name must be an integer' err6.err
+# --cost needs the types' prices: Lynceus' tables have none (its objective prices them).
+"$ORCHESTRATE" simulate "$DATA/lynceus/t2_rnn.csv" --param vm_flavor n_workers \
+  --objective training_time --cost >err7.out 2>err7.err
+check "--cost without prices: non-zero exit" test "$?" -ne 0
+check "--cost without prices names the table and the columns" \
+  grep -q 't2_rnn: --cost needs the price of every instance type (a vm_cost' err7.err
+"$ORCHESTRATE" simulate "$DATA/lynceus/t2_rnn.csv" --param n_workers --nodes n_workers \
+  --objective training_time --cost --seeds 2 >ok7.out 2>ok7.err
+expect_eq "--cost with a node count alone (the price is proportional to it) runs" "$?" 0

@@ -311,6 +311,57 @@ TEST(constraint_runtime_deadline)
     search_space_free(&sp);
 }
 
+/* A cost objective: every type runs the job in 100 s, so after four of them the model of
+ * the runtime is flat, and the known prices alone say where the cost is lowest and by
+ * how much. (A model of the cost itself, which sees the price only as a feature, puts
+ * the largest expected improvement 15% off.) */
+TEST(cost_objective_multiplies_the_known_price_back)
+{
+    char err[256];
+    search_space sp;
+    search_space_init(&sp);
+    const char *names[] = { "c5.xlarge", "m5.xlarge", "r5.large", "m5.2xlarge",
+                            "r5.xlarge", "c5.2xlarge", "m5.large", "c5.large" };
+    double price[] = { 0.17, 0.192, 0.126, 0.384, 0.252, 0.34, 0.096, 0.085 };
+    search_instance_info types[8];
+    for (int i = 0; i < 8; i++) {
+        CHECK(search_instance_guess(names[i], &types[i]) == 0);
+        types[i].price_per_hour = price[i];
+    }
+    CHECK(search_space_add_instance(&sp, "instance_type", types, 8, err, sizeof err) == 0);
+    CHECK(search_space_finalize(&sp, err, sizeof err) == 0);
+    for (int i = 0; i < 8; i++)
+        search_instance_info_clear(&types[i]);
+    for (int seed = 1; seed <= 3; seed++) {
+        search_options o;
+        search_options_default(&o);
+        o.seed = (uint64_t)seed;
+        o.cost_objective = 1;
+        o.ei_stop_fraction = 0.01;
+        o.min_points = 2;
+        search *s = search_new(&sp, &o, err, sizeof err);
+        for (int i = 0; i < 4; i++) {
+            double x = i;
+            search_observation ob = { &x, 100 / 3600.0 * price[i], 0, 0, 0, NAN };
+            CHECK(search_observe(s, &ob, err, sizeof err) == 0);
+        }
+        /* The largest expected improvement is c5.large's, known to be 100 s × $0.085/h
+         * against r5.large's 100 s × $0.126/h. */
+        char why[256];
+        CHECK(search_should_stop(s, why, sizeof why) == 0);
+        double expect = 100 / 3600.0 * (0.126 - 0.085);
+        CHECK_NEAR(search_last_max_ei(s), expect, 0.01 * expect);
+        double x[2];
+        size_t n = 0;
+        CHECK(search_ask(s, NULL, 0, 2, x, &n, err, sizeof err) == 0);
+        CHECK_INT(n, 2);
+        CHECK_NEAR(x[0], 7, 0);   /* c5.large, the cheapest */
+        CHECK_NEAR(x[1], 6, 0);   /* then m5.large: it also beats r5.large */
+        search_free(s);
+    }
+    search_space_free(&sp);
+}
+
 TEST(stop_rules)
 {
     search_space sp;
@@ -449,6 +500,7 @@ int main(void)
     RUN(failed_points_steer_away);
     RUN(categorical_and_instance_dimensions);
     RUN(constraint_runtime_deadline);
+    RUN(cost_objective_multiplies_the_known_price_back);
     RUN(stop_rules);
     RUN(bayes_minimises_branin);
     RUN(fit_and_q8_with_200_observations_is_fast);

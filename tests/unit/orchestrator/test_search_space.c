@@ -122,6 +122,55 @@ TEST(canonical_points_and_text)
     search_space_free(&sp);
 }
 
+TEST(price_of_a_point_is_type_price_times_nodes)
+{
+    char err[256];
+    search_space sp;
+    search_instance_info types[2];
+    const char *names[] = { "c5.large", "r5.xlarge" };
+    for (int i = 0; i < 2; i++)
+        search_instance_guess(names[i], &types[i]);
+    types[0].price_per_hour = 0.085;
+    types[1].price_per_hour = 0.252;
+    search_space_init(&sp);
+    CHECK(search_space_add_int(&sp, "threads", 1, 8, 0, err, sizeof err) == 0);
+    CHECK(search_space_add_instance(&sp, "type", types, 2, err, sizeof err) == 0);
+    CHECK(search_space_add_int(&sp, "nodes", 1, 4, 0, err, sizeof err) == 0);
+    CHECK(search_space_set_nodes(&sp, "nodes", err, sizeof err) == 0);
+    CHECK(search_space_finalize(&sp, err, sizeof err) == 0);
+    CHECK(search_space_priced(&sp));
+    CHECK_NEAR(search_space_price(&sp, (double[]){ 3, 1, 4 }), 4 * 0.252, 1e-12);
+    CHECK_NEAR(search_space_price(&sp, (double[]){ 3, 0, 1 }), 0.085, 1e-12);
+    search_space_free(&sp);
+
+    /* A type without a price: unknown for that type, and the space is not priced. */
+    types[1].price_per_hour = 0;
+    search_space_init(&sp);
+    CHECK(search_space_add_instance(&sp, "type", types, 2, err, sizeof err) == 0);
+    CHECK(search_space_finalize(&sp, err, sizeof err) == 0);
+    CHECK(!search_space_priced(&sp));
+    CHECK(isnan(search_space_price(&sp, (double[]){ 1 })));
+    CHECK_NEAR(search_space_price(&sp, (double[]){ 0 }), 0.085, 1e-12);
+    search_space_free(&sp);
+
+    /* A node count alone: the price is proportional to it. No type, no nodes: unknown. */
+    search_space_init(&sp);
+    CHECK(search_space_add_int(&sp, "nodes", 1, 4, 0, err, sizeof err) == 0);
+    CHECK(search_space_set_nodes(&sp, "nodes", err, sizeof err) == 0);
+    CHECK(search_space_finalize(&sp, err, sizeof err) == 0);
+    CHECK(search_space_priced(&sp));
+    CHECK_NEAR(search_space_price(&sp, (double[]){ 3 }), 3, 0);
+    search_space_free(&sp);
+    search_space_init(&sp);
+    CHECK(search_space_add_int(&sp, "threads", 1, 4, 0, err, sizeof err) == 0);
+    CHECK(search_space_finalize(&sp, err, sizeof err) == 0);
+    CHECK(!search_space_priced(&sp));
+    CHECK(isnan(search_space_price(&sp, (double[]){ 3 })));
+    search_space_free(&sp);
+    for (int i = 0; i < 2; i++)
+        search_instance_info_clear(&types[i]);
+}
+
 /* Two types of the given sizes (vCPUs, GiB) and a node count 1..8 marked as such. */
 static void cluster_space(search_space *sp, const double *vcpus, const double *mem)
 {
@@ -195,5 +244,6 @@ int main(void)
     RUN(encoding_is_in_the_unit_cube);
     RUN(canonical_points_and_text);
     RUN(cluster_totals_join_type_and_node_count);
+    RUN(price_of_a_point_is_type_price_times_nodes);
     return unit_done();
 }
