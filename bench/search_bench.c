@@ -3,7 +3,7 @@
  * q = 1 and q = 4, for a number of seeds. One CSV line per replay:
  *   function,method,q,seed,evals_to_target,regret_at_50,best_true,seconds
  * evals_to_target is 0 when the budget ran out first. Plus the issue's timing budget: a GP
- * fit and q = 8 proposals with 200 observations (a "timing" line). */
+ * fit and q = 8 proposals with 200 observations, in 6 and in 20 dimensions ("timing" lines). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,28 +165,47 @@ done:
     return rc;
 }
 
-/* The budget: fit + q = 8 with 200 observations, 6 dimensions. */
-static void timing(FILE *out)
+/* A bowl over D unit dimensions, steeper along later ones (for the timing in D > 6). */
+static double bowl(const double *x, size_t D)
+{
+    double v = 1;
+    for (size_t d = 0; d < D; d++)
+        v += (double)(d + 1) * (x[d] - 0.3) * (x[d] - 0.3);
+    return v;
+}
+
+/* The issue's budget: fit + q = 8 with 200 observations, on Hartmann-6 (6 dimensions) and
+ * on a bowl in D dimensions (the issue's "up to 20"). */
+static void timing(FILE *out, size_t D)
 {
     char err[256];
     search_space sp;
     search_space_init(&sp);
-    hartmann_space(&sp, err, sizeof err);
+    if (D == 6) {
+        hartmann_space(&sp, err, sizeof err);
+    } else {
+        for (size_t d = 0; d < D; d++) {
+            char name[16];
+            snprintf(name, sizeof name, "x%zu", d);
+            search_space_add_float(&sp, name, 0, 1, 0, err, sizeof err);
+        }
+    }
     search_space_finalize(&sp, err, sizeof err);
     search_options o;
     search_options_default(&o);
     o.n_initial = 200;
     search *s = search_new(&sp, &o, err, sizeof err);
-    double *x = malloc(200 * 6 * sizeof *x);
+    double *x = malloc(200 * D * sizeof *x);
     size_t n = 0;
     search_ask(s, NULL, 0, 200, x, &n, err, sizeof err);
     for (size_t i = 0; i < n; i++) {
-        search_observation ob = { x + i * 6, hartmann6(x + i * 6), 0, 0, 0, NAN };
+        double v = D == 6 ? hartmann6(x + i * D) : bowl(x + i * D, D);
+        search_observation ob = { x + i * D, v, 0, 0, 0, NAN };
         search_observe(s, &ob, err, sizeof err);
     }
     double t0 = now();
     search_ask(s, NULL, 0, 8, x, &n, err, sizeof err);
-    fprintf(out, "timing,fit_and_q8_200_observations_6d,%zu,0,0,0,0,%.3f\n", n, now() - t0);
+    fprintf(out, "timing,fit_and_q8_200_observations_%zud,%zu,0,0,0,0,%.3f\n", D, n, now() - t0);
     free(x);
     search_free(s);
     search_space_free(&sp);
@@ -197,7 +216,8 @@ int main(int argc, char **argv)
     int seeds = argc > 1 ? atoi(argv[1]) : 20;
     const char *only = argc > 2 ? argv[2] : NULL;
     printf("function,method,q,seed,evals_to_target,regret_at_50,best_true,seconds\n");
-    timing(stdout);
+    timing(stdout, 6);
+    timing(stdout, 20);
     static const search_algo algos[] = { SEARCH_ALGO_BAYES, SEARCH_ALGO_RANDOM };
     static const size_t qs[] = { 1, 4 };
     size_t n_algos = getenv("BENCH_BAYES_ONLY") ? 1 : 2, n_qs = getenv("BENCH_Q1_ONLY") ? 1 : 2;

@@ -68,8 +68,8 @@ for path in sys.argv[1:]:
         rows += list(csv.DictReader(open(path)))
 timing = [r for r in rows if r["function"] == "timing"]
 for r in timing:
-    print("GP fit + q=8 proposals with 200 observations (6 dims): %s CPU s (target < 1 s)"
-          % r["seconds"])
+    print("GP fit + q=8 proposals with 200 observations (%s dims): %s CPU s (target < 1 s)"
+          % (r["method"].rsplit("_", 1)[1].rstrip("d"), r["seconds"]))
 rows = [r for r in rows if r["function"] != "timing"]
 budget = {"branin": 100, "hartmann6": 150, "mixed": 100, "noisy_branin": 100}
 def q3(v):
