@@ -77,8 +77,10 @@ orphan() {
   kill -9 "$pid"; wait "$pid" 2>/dev/null
 }
 
-# SIGKILL the orchestrator while containers run; the rerun re-attaches them by name.
-sed -e 's/experiment: docktest/experiment: dockresume/' -e 's/n: \[3000, 6000\]/n: [400000]/' \
+# SIGKILL the orchestrator while containers run; the rerun re-attaches them by name. The
+# count (4 s on a CPU, 8 on the small profile's half) outlasts the wait to see both run:
+# at 400,000 a loaded CI machine once finished the whole run before it saw them.
+sed -e 's/experiment: docktest/experiment: dockresume/' -e 's/n: \[3000, 6000\]/n: [4000000]/' \
     -e 's/replicates: 2/replicates: 1/' dock.yaml > resume.yaml
 orphan resume.yaml out2 dockresume
 expect_eq "containers were running when the orchestrator died" "$(running dockresume)" 2

@@ -64,8 +64,10 @@ expect_eq "small profile: --cpus 0.5" "$(podman inspect --format '{{.HostConfig.
 expect_eq "big profile: --memory 128MiB" "$(podman inspect --format '{{.HostConfig.Memory}}' "$big_id")" 134217728
 expect_eq "the summary names the profile" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["instance"]["type"])' out/runs/big/n-6000/0/summary.json)" big
 
-# SIGKILL the orchestrator while containers run; the rerun re-attaches them by name.
-sed -e 's/experiment: podtest/experiment: podresume/' -e 's/n: \[3000, 6000\]/n: [400000]/' \
+# SIGKILL the orchestrator while containers run; the rerun re-attaches them by name. The
+# count (4 s on a CPU, 8 on the small profile's half) outlasts the wait to see both run:
+# at 400,000 a loaded CI machine once finished the whole run before it saw them.
+sed -e 's/experiment: podtest/experiment: podresume/' -e 's/n: \[3000, 6000\]/n: [4000000]/' \
     -e 's/replicates: 2/replicates: 1/' pod.yaml > resume.yaml
 on_exit "podman ps -aq --filter label=orchestrate.experiment=podresume | xargs -r podman rm -f"
 "$ORCHESTRATE" run resume.yaml --output out2 --poll 0.3 >r1.out 2>r1.err &
