@@ -9,7 +9,8 @@
 #    (3, b) among 16 points;
 #  - cost over priced local profiles searched as instance types: the model learns the
 #    runtime (said in the log), rounds of types are numbered 1, 2 (a point searched over
-#    types is planned again in later rounds), and each cost is runtime x the price.
+#    types is planned again in later rounds), and each cost is runtime x the price (x the
+#    node count, when that is searched too).
 source "$(dirname "$0")/lib.sh"
 
 [ -x "$ORCHESTRATE" ] || skip "orchestrate not built ($ORCHESTRATE)"
@@ -156,3 +157,25 @@ sed -e 's/ t5: {cpus: 2, memory: 256MiB, price_per_hour: 0.8}/ t5: {cpus: 2, mem
 expect_eq "cost search with an unpriced type exits 0" "$?" 0
 check "cost search with an unpriced type says the model learns the cost" \
   grep -q 'search: some instance type has no price: the model learns the cost itself' cost2.err
+# The node count searched with the type: the price of a point is the type's $/h x nodes.
+sed -e 's/^search:/nodes: {min: 1, max: 4}\nsearch:/' -e 's/  tune_instance_type: true/  tune_instance_type: true\n  tune_nodes: true/' \
+  cost.yaml > cost3.yaml
+"$ORCHESTRATE" run cost3.yaml --monitor "$MONITOR" --output cost3 --seed 4 >cost3.out 2>cost3.err
+expect_eq "cost search over types and nodes exits 0" "$?" 0
+check "cost search over types and nodes: the model learns the runtime" \
+  grep -q 'search: the model learns the runtime' cost3.err
+bad=$(python3 - cost3/results.csv <<'PY'
+import csv, sys
+price = {"t1": 1.0, "t2": 3.0, "t3": 0.5, "t4": 4.0, "t5": 0.8}
+rows = list(csv.DictReader(open(sys.argv[1])))
+if len(rows) != 4:
+    print("rows:", len(rows))
+for r in rows:
+    n = int(r["nodes"])
+    want = float(r["runtime_seconds"]) / 3600 * price[r["instance_type"]] * n
+    if not 1 <= n <= 4 or r["point_tag"] != "nodes-%d" % n or \
+            abs(float(r["cost_usd"]) - want) > 1e-9 + 1e-6 * want:
+        print(r["instance_type"], n, r["point_tag"], r["cost_usd"], want)
+PY
+)
+expect_eq "cost search over types and nodes: 4 runs, each costing runtime x price x nodes" "$bad" ""
