@@ -1,5 +1,6 @@
 /* `orchestrate simulate`: the command line, the replays per workload × method × q × seed,
- * and the printed table (and an optional per-replay CSV). See simulate.h. */
+ * and the printed table (and optional CSVs: one line per replay, one per evaluation). See
+ * simulate.h. */
 #include "orchestrator/simulate.h"
 
 #include <errno.h>
@@ -7,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/strbuf.h"
+#include "orchestrator/results_csv.h"
 
 typedef struct sim_args {
     const char **tables;
@@ -25,6 +29,7 @@ typedef struct sim_args {
     unsigned long long seed;
     search_options base;       /* the search options every replay starts from */
     const char *csv_path;
+    const char *trace_path;
     char **owned;              /* copies of the --param names (split from lists) */
     size_t n_owned;
 } sim_args;
@@ -46,6 +51,7 @@ static void usage(FILE *f)
             "         [--design sobol|lhs|random] [--acquisition logei|ei|pi|ucb|hedge]\n"
             "         [--ei-stop FRACTION] [--min-points N] [--cost]\n"
             "         [--batch believer|liar-min|liar-mean|liar-max] [--csv FILE]\n"
+            "         [--trace FILE]\n"
             "Replays a search restricted to the table's rows and prints the evaluations\n"
             "(median/p90 over seeds) and rounds it needed to reach the best row and rows within\n"
             "5%% and 10%% of it, beside random order's expected (N+1)/(m+1).\n"
@@ -54,7 +60,9 @@ static void usage(FILE *f)
             "instance-type column, the model also sees the cluster's vCPU and memory totals.\n"
             "--cost says the objective is a cost: a time x the configuration's $/h (the\n"
             "type's vm_cost, price_per_hour or price column, x the --nodes column). The model\n"
-            "then learns the time and multiplies the known price back in.\n");
+            "then learns the time and multiplies the known price back in.\n"
+            "--csv writes a line per replay, --trace a line per evaluation (the configuration\n"
+            "picked, its round and objective, and the best so far).\n");
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -200,6 +208,8 @@ static int parse_args(int argc, char **argv, sim_args *a)
             a->nodes_col = v;
         else if (strcmp(arg, "--csv") == 0)
             a->csv_path = v;
+        else if (strcmp(arg, "--trace") == 0)
+            a->trace_path = v;
         else if (strcmp(arg, "--method") == 0)
             rc = each_item(v, add_method, a);
         else if (strcmp(arg, "--parallel") == 0)
@@ -317,12 +327,54 @@ static void write_csv_rows(FILE *f, const sim_workload *w, const char *method, s
     }
 }
 
-static int run_workload(const sim_workload *w, const sim_args *a, FILE *csv)
+static void write_trace_header(FILE *f, const sim_args *a)
+{
+    fprintf(f, "workload,method,q,seed,evaluation,round");
+    for (size_t i = 0; i < a->n_params; i++)
+        fprintf(f, ",%s", a->params[i]);
+    fprintf(f, ",objective,best_so_far\n");
+}
+
+/* One replay's evaluations, in order; the values are the table's own text, quoted as CSV
+ * needs. 0, or -1 when out of memory. */
+static int write_trace_rows(FILE *f, const sim_workload *w, const char *method, size_t q,
+                            unsigned long long seed, const sim_pick *picks, size_t n)
+{
+    strbuf sb = STRBUF_INIT;
+    double best = INFINITY;
+    size_t D = w->space.n_dims;
+    int bad = 0;
+    for (size_t i = 0; i < n && !bad; i++) {
+        const double *x = w->points + picks[i].config * D;
+        double v = w->objective[picks[i].config];
+        if (v < best)
+            best = v;
+        sb_reset(&sb);
+        bad = csv_put_field(&sb, w->name) ||
+              sb_printf(&sb, ",%s,%zu,%llu,%zu,%zu", method, q, seed, i + 1, picks[i].round);
+        for (size_t d = 0; d < D && !bad; d++) {
+            char buf[256];
+            search_space_format_value(&w->space, d, x[d], buf, sizeof buf);
+            bad = sb_putc(&sb, ',') || csv_put_field(&sb, buf);
+        }
+        bad = bad || sb_printf(&sb, ",%.10g,%.10g\n", v, best);
+        if (!bad)
+            fputs(sb_str(&sb), f);
+    }
+    sb_free(&sb);
+    return bad ? -1 : 0;
+}
+
+static int run_workload(const sim_workload *w, const sim_args *a, FILE *csv, FILE *trace)
 {
     print_header(w, a);
     sim_result *res = calloc(a->seeds, sizeof *res);
-    if (!res)
+    sim_pick *picks = trace ? calloc(w->n ? w->n : 1, sizeof *picks) : NULL;
+    if (!res || (trace && !picks)) {
+        free(res);
+        free(picks);
         return -1;
+    }
     for (size_t m = 0; m < a->n_methods; m++)
         for (size_t qi = 0; qi < a->n_qs; qi++) {
             search_options o = a->base;
@@ -330,9 +382,16 @@ static int run_workload(const sim_workload *w, const sim_args *a, FILE *csv)
             for (size_t i = 0; i < a->seeds; i++) {
                 char err[512];
                 o.seed = a->seed + i;
-                if (sim_replay(w, &o, a->qs[qi], &res[i], err, sizeof err) != 0) {
+                if (sim_replay_traced(w, &o, a->qs[qi], &res[i], picks, err, sizeof err) != 0) {
                     fprintf(stderr, "orchestrate simulate: %s: %s\n", w->name, err);
                     free(res);
+                    free(picks);
+                    return -1;
+                }
+                if (trace && write_trace_rows(trace, w, search_algo_name(o.algo), a->qs[qi],
+                                              o.seed, picks, res[i].n_evals) != 0) {
+                    free(res);
+                    free(picks);
                     return -1;
                 }
             }
@@ -346,6 +405,7 @@ static int run_workload(const sim_workload *w, const sim_args *a, FILE *csv)
         }
     print_expected(w);
     free(res);
+    free(picks);
     return 0;
 }
 
@@ -366,7 +426,7 @@ int cmd_simulate(int argc, char **argv)
     int rc = 2;
     sim_workload *ws = NULL;
     size_t n_ws = 0;
-    FILE *csv = NULL;
+    FILE *csv = NULL, *trace = NULL;
     if (!a.tables || !a.params || !a.owned)
         goto out;
     int pr = parse_args(argc, argv, &a);
@@ -404,18 +464,34 @@ int cmd_simulate(int argc, char **argv)
                      "random_expected_5pct,evals_10pct,rounds_10pct,targets_10pct,"
                      "random_expected_10pct,stop_evals,stop_regret\n");
     }
+    if (a.trace_path) {
+        trace = fopen(a.trace_path, "w");
+        if (!trace) {
+            fprintf(stderr, "orchestrate simulate: %s: %s\n", a.trace_path, strerror(errno));
+            rc = 1;
+            goto out;
+        }
+        write_trace_header(trace, &a);
+    }
     rc = 0;
     for (size_t i = 0; i < n_ws && rc == 0; i++)
-        if (run_workload(&ws[i], &a, csv) != 0)
+        if (run_workload(&ws[i], &a, csv, trace) != 0)
             rc = 1;
     if (csv && fclose(csv) != 0) {
         fprintf(stderr, "orchestrate simulate: %s: %s\n", a.csv_path, strerror(errno));
         rc = 1;
     }
     csv = NULL;
+    if (trace && fclose(trace) != 0) {
+        fprintf(stderr, "orchestrate simulate: %s: %s\n", a.trace_path, strerror(errno));
+        rc = 1;
+    }
+    trace = NULL;
 out:
     if (csv)
         fclose(csv);
+    if (trace)
+        fclose(trace);
     sim_workloads_free(ws, n_ws);
     for (size_t i = 0; i < a.n_owned; i++)
         free(a.owned[i]);

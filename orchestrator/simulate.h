@@ -9,7 +9,7 @@
  *       [--nodes COL]
  *       [--initial N] [--design sobol|lhs|random] [--acquisition logei|ei|pi|ucb|hedge]
  *       [--ei-stop FRACTION] [--min-points N] [--batch believer|liar-min|liar-mean|liar-max]
- *       [--cost] [--csv FILE]
+ *       [--cost] [--csv FILE] [--trace FILE]
  *
  * Ownership: sim_load() allocates the workloads; sim_workloads_free() releases them. */
 #ifndef ORCHESTRATOR_SIMULATE_H
@@ -41,7 +41,16 @@ typedef struct sim_result {
     size_t rounds[SIM_TARGETS];
     size_t stop_evals;      /* 0 when the rule never fired (or is off) */
     double stop_regret;
+    size_t n_evals;         /* evaluations made: up to the end of the round that reached
+                               the best row, or every configuration */
 } sim_result;
+
+/* One evaluation of a replay: the configuration (an index into the workload's points) and
+ * the round (from 1) that proposed it. */
+typedef struct sim_pick {
+    size_t config;
+    size_t round;
+} sim_pick;
 
 typedef struct sim_load_options {
     const char *const *params;
@@ -64,6 +73,10 @@ void sim_workloads_free(sim_workload *ws, size_t n);
 /* One replay of a search with options opt and q points per round. */
 int sim_replay(const sim_workload *w, const search_options *opt, size_t q, sim_result *out,
                char *err, size_t errlen);
+/* The same, also writing its evaluations in order into picks (the caller's array of w->n,
+ * enough for any replay since no configuration is evaluated twice; out->n_evals of them). */
+int sim_replay_traced(const sim_workload *w, const search_options *opt, size_t q,
+                      sim_result *out, sim_pick *picks, char *err, size_t errlen);
 
 /* Random order's expected evaluations to hit one of m targets among n: (n+1)/(m+1). */
 double sim_expected_random(size_t n, size_t m);

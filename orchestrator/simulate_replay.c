@@ -428,9 +428,11 @@ static size_t find_point(const sim_workload *w, const double *x)
     return w->n;
 }
 
-/* Measures one round's points; returns -1 when a point is not a row of the table. */
+/* Measures one round's points; returns -1 when a point is not a row of the table. Records
+ * each into picks (when given) at out->n_evals, which it advances. */
 static int measure_round(const sim_workload *w, search *s, const double *pts, size_t n,
-                         double *best_seen, char *err, size_t errlen)
+                         size_t round, double *best_seen, sim_result *out, sim_pick *picks,
+                         char *err, size_t errlen)
 {
     size_t D = w->space.n_dims;
     for (size_t i = 0; i < n; i++) {
@@ -439,6 +441,9 @@ static int measure_round(const sim_workload *w, search *s, const double *pts, si
             snprintf(err, errlen, "simulate: the search proposed a point outside the table");
             return -1;
         }
+        if (picks && out->n_evals < w->n)
+            picks[out->n_evals] = (sim_pick){ idx, round };
+        out->n_evals++;
         double v = w->objective[idx];
         search_observation o = { pts + i * D, v, 0, isnan(v), 0, NAN };
         if (search_observe(s, &o, err, errlen) != 0)
@@ -451,6 +456,12 @@ static int measure_round(const sim_workload *w, search *s, const double *pts, si
 
 int sim_replay(const sim_workload *w, const search_options *opt, size_t q, sim_result *out,
                char *err, size_t errlen)
+{
+    return sim_replay_traced(w, opt, q, out, NULL, err, errlen);
+}
+
+int sim_replay_traced(const sim_workload *w, const search_options *opt, size_t q,
+                      sim_result *out, sim_pick *picks, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     size_t D = w->space.n_dims;
@@ -475,7 +486,7 @@ int sim_replay(const sim_workload *w, const search_options *opt, size_t q, sim_r
             break;
         rounds++;
         evals += n;
-        if (measure_round(w, s, pts, n, &best_seen, err, errlen) != 0)
+        if (measure_round(w, s, pts, n, rounds, &best_seen, out, picks, err, errlen) != 0)
             goto out;
         for (int k = 0; k < SIM_TARGETS; k++) {
             double thr = w->best + sim_target_fraction[k] * fabs(w->best);

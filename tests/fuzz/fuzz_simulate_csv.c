@@ -32,8 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 search_options_default(&o);
                 o.algo = ws[i].n <= 8 ? SEARCH_ALGO_BAYES : SEARCH_ALGO_RANDOM;
                 sim_result r;
+                sim_pick picks[200];
                 if (ws[i].n <= 200)
-                    sim_replay(&ws[i], &o, 2, &r, err, sizeof err);
+                    sim_replay_traced(&ws[i], &o, 2, &r, picks, err, sizeof err);
             }
         }
         sim_workloads_free(ws, n);

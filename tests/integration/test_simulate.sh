@@ -55,6 +55,38 @@ check "random median near (N+1)/(m+1) on tpch" \
   --objective "$COST" --seeds 3 --csv again2.csv >/dev/null 2>&1
 check "replays are deterministic for their seeds" cmp -s again1.csv again2.csv
 
+# --- the per-evaluation trace ----------------------------------------------------------------
+"$ORCHESTRATE" simulate "$DATA/cherrypick/CP_tpch.csv" --param vm_name,num_machines \
+  --nodes num_machines --objective "$COST" --cost --parallel 1,4 --seeds 3 --csv tr.csv \
+  --trace trace.csv >tr.out 2>tr.err
+expect_eq "simulate with --trace exits 0" "$?" 0
+expect_eq "trace header" "$(head -1 trace.csv)" \
+  "workload,method,q,seed,evaluation,round,vm_name,num_machines,objective,best_so_far"
+bad=$(python3 - trace.csv tr.csv <<'PY'
+import csv, sys
+trace = list(csv.DictReader(open(sys.argv[1])))
+for r in csv.DictReader(open(sys.argv[2])):
+    key = (r["workload"], r["method"], r["q"], r["seed"])
+    ev = [t for t in trace if (t["workload"], t["method"], t["q"], t["seed"]) == key]
+    n = int(r["evals_best"])
+    # One line per evaluation up to the round that reached the best row, numbered 1..n,
+    # rounds of q, no configuration twice, and the best so far ends at the table's best.
+    if [int(t["evaluation"]) for t in ev] != list(range(1, n + 1)):
+        print(key, "evaluations", [t["evaluation"] for t in ev])
+    if ev and int(ev[-1]["round"]) != int(r["rounds_best"]):
+        print(key, "last round", ev[-1]["round"], r["rounds_best"])
+    if len({(t["vm_name"], t["num_machines"]) for t in ev}) != len(ev):
+        print(key, "a configuration twice")
+    if ev and abs(float(ev[-1]["best_so_far"]) - 0.249916) > 1e-5:
+        print(key, "best so far", ev[-1]["best_so_far"])
+PY
+)
+expect_eq "trace: each replay's evaluations in order, ending at the best row" "$bad" ""
+"$ORCHESTRATE" simulate "$DATA/cherrypick/CP_tpch.csv" --param vm_name,num_machines \
+  --objective "$COST" --seeds 1 --trace "$TMP/no/such/dir/trace.csv" >tr2.out 2>tr2.err
+check "--trace into a missing folder: non-zero exit" test "$?" -ne 0
+check "--trace into a missing folder names the file" grep -q 'no/such/dir/trace.csv' tr2.err
+
 # --- q = 4 and the stop rule ------------------------------------------------------------------
 "$ORCHESTRATE" simulate "$DATA/cherrypick/CP_tpcds.csv" --param vm_name num_machines \
   --objective "$COST" --parallel 1,4 --seeds 10 --ei-stop 0.1 >q.out 2>q.err

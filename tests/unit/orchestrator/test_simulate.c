@@ -198,12 +198,14 @@ TEST(simulate_cherrypick_tpch_finds_best_row)
     CHECK_NEAR(ws[0].best, 0.249916, 1e-5);
     search_options o;
     search_options_default(&o);
-    size_t evals[5];
+    size_t evals[5], evals_seed1 = 0;
     for (int seed = 1; seed <= 5; seed++) {
         sim_result r;
         o.seed = (uint64_t)seed;
         CHECK(sim_replay(&ws[0], &o, 1, &r, err, sizeof err) == 0);
         evals[seed - 1] = r.evals[0];
+        if (seed == 1)
+            evals_seed1 = r.evals[0];
         printf("  seed %d: best after %zu evaluations (within 10%%: %zu)\n", seed, r.evals[0],
                r.evals[2]);
         CHECK(r.evals[0] >= 1 && r.evals[0] <= 16);
@@ -227,6 +229,26 @@ TEST(simulate_cherrypick_tpch_finds_best_row)
     CHECK(sim_replay(&ws[0], &o, 4, &r4, err, sizeof err) == 0);
     CHECK(r4.evals[0] >= 1 && r4.evals[0] <= 24);
     CHECK(r4.rounds[0] * 4 >= r4.evals[0]);
+    /* The trace: every evaluation in order, no configuration twice, rounds of at most q,
+     * ending with the round that reached the best row. */
+    sim_pick *picks = calloc(ws[0].n, sizeof *picks);
+    for (size_t q = 1; q <= 4; q += 3) {
+        sim_result tr;
+        CHECK(sim_replay_traced(&ws[0], &o, q, &tr, picks, err, sizeof err) == 0);
+        CHECK_INT(tr.n_evals, tr.evals[0]);
+        CHECK_INT(picks[tr.n_evals - 1].round, tr.rounds[0]);
+        int best_seen = 0;
+        for (size_t i = 0; i < tr.n_evals; i++) {
+            CHECK(picks[i].config < ws[0].n);
+            CHECK(picks[i].round == i / q + 1);
+            for (size_t j = 0; j < i; j++)
+                CHECK(picks[j].config != picks[i].config);
+            best_seen |= ws[0].objective[picks[i].config] == ws[0].best;
+        }
+        CHECK(best_seen);
+        CHECK_INT(tr.evals[0], q == 1 ? evals_seed1 : r4.evals[0]);
+    }
+    free(picks);
     sim_workloads_free(ws, n);
 }
 
