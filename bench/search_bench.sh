@@ -118,6 +118,7 @@ run_sim cp_time "$DATA"/cherrypick/CP_*.csv --param vm_name num_machines \
   --nodes num_machines --objective time
 run_sim lynceus "$DATA"/lynceus/t2_*.csv \
   --param vm_flavor n_workers learning_rate batch_size synchronism --nodes n_workers \
+  --price "(n_workers+n_ps)*$PRICE" \
   --objective "acc >= 0.85 ? training_time/3600*(n_workers+n_ps)*$PRICE : nan"
 SEEDS=$SEEDS python3 - "$OUT"/sim_cp_cost.csv "$OUT"/sim_cp_time.csv "$OUT"/sim_lynceus.csv <<'PY'
 import csv, math, os, statistics, sys

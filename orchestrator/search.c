@@ -98,6 +98,7 @@ void search_free(search *s)
     free(s->obs_constraint);
     free(s->obs_failed);
     free(s->cand);
+    free(s->cand_price);
     if (s->have_grid)
         search_grid_free(&s->grid);
     free(s->theta);
@@ -131,10 +132,36 @@ int search_set_candidates(search *s, const double *points, size_t n, char *err, 
     for (size_t i = 0; i < n; i++)
         search_space_canonical(s->sp, c + i * s->D);
     free(s->cand);
+    free(s->cand_price);   /* they priced the old candidates */
+    s->cand_price = NULL;
     s->cand = c;
     s->n_cand = n;
     s->cand_explicit = 1;
     s->cand_checked = 1;
+    return 0;
+}
+
+int search_set_candidate_prices(search *s, const double *prices, size_t n, char *err,
+                                size_t errlen)
+{
+    if (!s->cand_explicit || n != s->n_cand) {
+        snprintf(err, errlen, "search: %zu prices for %zu candidates", n,
+                 s->cand_explicit ? s->n_cand : 0);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!(prices[i] > 0) || !isfinite(prices[i])) {
+            snprintf(err, errlen, "search: candidate %zu has no positive price", i + 1);
+            return -1;
+        }
+    double *p = malloc((n ? n : 1) * sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "search: out of memory");
+        return -1;
+    }
+    memcpy(p, prices, n * sizeof *p);
+    free(s->cand_price);
+    s->cand_price = p;
     return 0;
 }
 

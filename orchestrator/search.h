@@ -12,7 +12,8 @@
  *
  * Methods: grid (a full factorial, in order), random (seeded), bayes (an initial Sobol or
  * Latin-hypercube design, then a Gaussian process with expected improvement). The objective
- * is minimised; by default its log is modelled when every value is positive. Failed points
+ * is minimised; by default its log is modelled when every value is positive, and a cost
+ * (cost_objective) as log(time) + the known log($/h) of each point. Failed points
  * are never proposed again and enter the model at the worst successful value, so they
  * steer the search away without stretching its scale. No proposal equals an observed,
  * pending or earlier proposed point (integers compared after rounding).
@@ -68,8 +69,9 @@ typedef struct search_options {
     double constraint_max;
     int gp_restarts;                /* GP restarts besides the warm start (default 2) */
     int cost_objective;             /* the objective is a cost: a time × the point's $/h
-                                       (search_space_price); the model learns the time
-                                       and the known price is multiplied back in */
+                                       (search_space_price, or the candidate prices); the
+                                       model learns the time and the known price is
+                                       multiplied back in */
 } search_options;
 
 typedef struct search_observation {
@@ -97,6 +99,11 @@ void search_free(search *s);
 /* Restricts the search to a finite set of points (n × n_dims, copied), e.g. the rows of a
  * table of measured configurations. Candidates are scored exactly. */
 int search_set_candidates(search *s, const double *points, size_t n, char *err, size_t errlen);
+/* The $/h of each candidate of search_set_candidates(), in its order (n values, each > 0,
+ * copied): with cost_objective, the price the model divides out, in place of
+ * search_space_price() (e.g. a table whose price depends on more than type and nodes). */
+int search_set_candidate_prices(search *s, const double *prices, size_t n, char *err,
+                                size_t errlen);
 /* The grid of the grid method (copied); without it the default grid of the space is used. */
 int search_set_grid(search *s, const search_grid *g, char *err, size_t errlen);
 

@@ -19,6 +19,7 @@ struct search {
     /* A finite candidate set: given (explicit) or the whole space enumerated. */
     double *cand;
     size_t n_cand;
+    double *cand_price;       /* n_cand $/h of explicit candidates, or NULL */
     int cand_explicit;
     int cand_checked;         /* enumeration was considered */
     search_grid grid;

@@ -202,12 +202,45 @@ static int cmp_obs(const void *a, const void *b, void *ctx)
     return (u > v) - (u < v);
 }
 
+/* The candidate equal to x, or n_cand. */
+static size_t candidate_index(const search *s, const double *x)
+{
+    for (size_t i = 0; i < s->n_cand; i++)
+        if (search_space_equal(s->sp, x, s->cand + i * s->D))
+            return i;
+    return s->n_cand;
+}
+
+/* The $/h of x: its candidate's price when the candidates are priced, else what the space
+ * says; NaN when unknown. */
+static double point_price(const search *s, const double *x)
+{
+    if (!s->cand_price)
+        return search_space_price(s->sp, x);
+    size_t i = candidate_index(s, x);
+    return i < s->n_cand ? s->cand_price[i] : NAN;
+}
+
+/* A cost objective is modelled as time × price when every observed point, and every point
+ * the search may propose, has a known price. */
+static int model_is_priced(const search *s)
+{
+    if (!s->opt.cost_objective)
+        return 0;
+    if (!s->cand_price)
+        return search_space_priced(s->sp);
+    for (size_t i = 0; i < s->n_obs; i++)
+        if (isnan(point_price(s, s->obs_x + i * s->D)))
+            return 0;
+    return 1;
+}
+
 /* What the model adds to the GP's prediction at x to get the objective in model units:
  * log(price) for a cost objective (the GP then learns the time, which follows the
  * configuration more smoothly than the price, which is known), else 0. */
 static double model_offset(const search *s, const search_model *m, const double *x)
 {
-    return m->priced ? log(search_space_price(s->sp, x)) : 0;
+    return m->priced ? log(point_price(s, x)) : 0;
 }
 
 static int use_log(const search *s)
@@ -287,7 +320,7 @@ int search_model_build(search *s, search_model *m, char *err, size_t errlen)
         order[i] = i;
     qsort_r(order, n, sizeof *order, cmp_obs, s);
     m->log_y = use_log(s);
-    m->priced = m->log_y && s->opt.cost_objective && search_space_priced(s->sp);
+    m->priced = m->log_y && model_is_priced(s);
     double worst = -INFINITY, sum = 0;
     size_t ok = 0;
     m->y_min = INFINITY;

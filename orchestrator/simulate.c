@@ -21,6 +21,7 @@ typedef struct sim_args {
     const char *workload_col;
     const char *where;
     const char *nodes_col;
+    const char *price;
     search_algo methods[4];
     size_t n_methods;
     size_t qs[8];
@@ -49,7 +50,7 @@ static void usage(FILE *f)
             "         [--method bayes|random|grid[,...]] [--parallel q[,q...]] [--seeds N]\n"
             "         [--seed S] [--workload COL] [--where EXPR] [--nodes COL] [--initial N]\n"
             "         [--design sobol|lhs|random] [--acquisition logei|ei|pi|ucb|hedge]\n"
-            "         [--ei-stop FRACTION] [--min-points N] [--cost]\n"
+            "         [--ei-stop FRACTION] [--min-points N] [--cost] [--price EXPR]\n"
             "         [--batch believer|liar-min|liar-mean|liar-max] [--csv FILE]\n"
             "         [--trace FILE]\n"
             "Replays a search restricted to the table's rows and prints the evaluations\n"
@@ -60,7 +61,9 @@ static void usage(FILE *f)
             "instance-type column, the model also sees the cluster's vCPU and memory totals.\n"
             "--cost says the objective is a cost: a time x the configuration's $/h (the\n"
             "type's vm_cost, price_per_hour or price column, x the --nodes column). The model\n"
-            "then learns the time and multiplies the known price back in.\n"
+            "then learns the time and multiplies the known price back in. --price EXPR\n"
+            "gives a row's $/h instead (and implies --cost), e.g. for Lynceus' tables:\n"
+            "(n_workers+n_ps)*vm_price.\n"
             "--csv writes a line per replay, --trace a line per evaluation (the configuration\n"
             "picked, its round and objective, and the best so far).\n");
 }
@@ -206,6 +209,8 @@ static int parse_args(int argc, char **argv, sim_args *a)
             a->where = v;
         else if (strcmp(arg, "--nodes") == 0)
             a->nodes_col = v;
+        else if (strcmp(arg, "--price") == 0)
+            a->price = v;
         else if (strcmp(arg, "--csv") == 0)
             a->csv_path = v;
         else if (strcmp(arg, "--trace") == 0)
@@ -234,6 +239,8 @@ static int parse_args(int argc, char **argv, sim_args *a)
                 a->nodes_col);
         return -1;
     }
+    if (a->price)
+        a->base.cost_objective = 1;
     if (a->n_methods == 0)
         add_method(a, "bayes");
     if (a->n_qs == 0)
@@ -435,7 +442,7 @@ int cmd_simulate(int argc, char **argv)
         goto out;
     }
     sim_load_options lo = { a.params, a.n_params, a.objective, a.workload_col, a.where,
-                            a.nodes_col };
+                            a.nodes_col, a.price };
     for (size_t t = 0; t < a.n_tables; t++) {
         char err[512];
         if (sim_load(a.tables[t], &lo, &ws, &n_ws, err, sizeof err) != 0) {
@@ -445,10 +452,10 @@ int cmd_simulate(int argc, char **argv)
         }
     }
     for (size_t i = 0; i < n_ws && a.base.cost_objective; i++)
-        if (!search_space_priced(&ws[i].space)) {
+        if (!ws[i].price && !search_space_priced(&ws[i].space)) {
             fprintf(stderr, "orchestrate simulate: %s: --cost needs the price of every "
-                    "instance type (a vm_cost, price_per_hour or price column) or a --nodes "
-                    "column\n", ws[i].name);
+                    "instance type (a vm_cost, price_per_hour or price column), a --nodes "
+                    "column or --price EXPR\n", ws[i].name);
             rc = 1;
             goto out;
         }

@@ -9,7 +9,7 @@
  *       [--nodes COL]
  *       [--initial N] [--design sobol|lhs|random] [--acquisition logei|ei|pi|ucb|hedge]
  *       [--ei-stop FRACTION] [--min-points N] [--batch believer|liar-min|liar-mean|liar-max]
- *       [--cost] [--csv FILE] [--trace FILE]
+ *       [--cost] [--price EXPR] [--csv FILE] [--trace FILE]
  *
  * Ownership: sim_load() allocates the workloads; sim_workloads_free() releases them. */
 #ifndef ORCHESTRATOR_SIMULATE_H
@@ -29,6 +29,7 @@ typedef struct sim_workload {
     search_space space;     /* one dimension per --param column */
     double *points;         /* n × space.n_dims distinct configurations */
     double *objective;      /* n: mean objective of the configuration's rows; NaN unusable */
+    double *price;          /* n: mean $/h of the configuration's rows (--price), or NULL */
     size_t n;
     double best;            /* the smallest objective */
     size_t n_target[SIM_TARGETS];  /* configurations within each target */
@@ -59,6 +60,7 @@ typedef struct sim_load_options {
     const char *workload_col;  /* NULL: one workload per table, named after the file */
     const char *where;         /* NULL or a row filter expression */
     const char *nodes_col;     /* NULL or the --param column that counts nodes per run */
+    const char *price;         /* NULL or an expression of a row's $/h (--price) */
 } sim_load_options;
 
 /* Reads a CSV table into one or more workloads (appended to *ws, *n_ws). 0 or -1. */

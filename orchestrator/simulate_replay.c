@@ -212,16 +212,21 @@ static void count_targets(sim_workload *w)
     }
 }
 
-/* Merges rows with the same configuration: the mean of their usable objectives. */
+/* Merges rows with the same configuration: the mean of their usable objectives, and of
+ * their prices (every row needs one: the search may pick any configuration). */
 static int collect_points(sim_workload *w, const csv_table *t, const size_t *rows, size_t n,
-                          const double *obj, const int *cols, char *err, size_t errlen)
+                          const double *obj, const double *price, const int *cols, char *err,
+                          size_t errlen)
 {
     size_t D = w->space.n_dims;
     double *count = calloc(n ? n : 1, sizeof *count);
+    double *pcount = price ? calloc(n ? n : 1, sizeof *pcount) : NULL;
     w->points = malloc((n ? n : 1) * D * sizeof *w->points);
     w->objective = malloc((n ? n : 1) * sizeof *w->objective);
-    if (!count || !w->points || !w->objective) {
+    w->price = price ? malloc((n ? n : 1) * sizeof *w->price) : NULL;
+    if (!count || !w->points || !w->objective || (price && (!pcount || !w->price))) {
         free(count);
+        free(pcount);
         snprintf(err, errlen, "simulate: out of memory");
         return -1;
     }
@@ -229,21 +234,38 @@ static int collect_points(sim_workload *w, const csv_table *t, const size_t *row
         double *x = w->points + w->n * D;
         if (row_point(w, t, rows[i], cols, x) != 0)
             continue;
+        if (price && !(price[i] > 0 && isfinite(price[i]))) {
+            snprintf(err, errlen, "simulate: %s: --price is not a positive number on row %zu "
+                     "(line %zu)", w->name, rows[i] + 1, rows[i] + 2);
+            free(count);
+            free(pcount);
+            return -1;
+        }
         size_t j = 0;
         while (j < w->n && !search_space_equal(&w->space, x, w->points + j * D))
             j++;
         if (j == w->n) {
+            if (price)
+                w->price[w->n] = 0;
             w->objective[w->n++] = NAN;
+        }
+        if (price) {
+            w->price[j] += price[i];
+            pcount[j]++;
         }
         if (!isnan(obj[i])) {
             w->objective[j] = count[j] ? w->objective[j] + obj[i] : obj[i];
             count[j]++;
         }
     }
-    for (size_t j = 0; j < w->n; j++)
+    for (size_t j = 0; j < w->n; j++) {
         if (count[j])
             w->objective[j] /= count[j];
+        if (price)
+            w->price[j] /= pcount[j];
+    }
     free(count);
+    free(pcount);
     count_targets(w);
     if (!isfinite(w->best)) {
         snprintf(err, errlen, "simulate: %s: no row has a usable objective", w->name);
@@ -253,8 +275,8 @@ static int collect_points(sim_workload *w, const csv_table *t, const size_t *row
 }
 
 static int build_workload(sim_workload *w, const csv_table *t, const size_t *rows, size_t n,
-                          const double *obj, const sim_load_options *lo, char *err,
-                          size_t errlen)
+                          const double *obj, const double *price, const sim_load_options *lo,
+                          char *err, size_t errlen)
 {
     int *cols = malloc((lo->n_params ? lo->n_params : 1) * sizeof *cols);
     int rc = -1;
@@ -273,7 +295,7 @@ static int build_workload(sim_workload *w, const csv_table *t, const size_t *row
         goto out;
     if (search_space_finalize(&w->space, err, errlen) != 0)
         goto out;
-    rc = collect_points(w, t, rows, n, obj, cols, err, errlen);
+    rc = collect_points(w, t, rows, n, obj, price, cols, err, errlen);
 out:
     free(cols);
     return rc;
@@ -298,17 +320,19 @@ static int append_workload(sim_workload **ws, size_t *n_ws)
     return 0;
 }
 
-/* Evaluates the objective (and the filter) of every row: kept rows in rows, their values
- * in obj. */
+/* Evaluates the objective, the price (with --price) and the filter of every row: kept rows
+ * in rows, their values in obj and price. */
 static int evaluate_rows(const csv_table *t, const sim_load_options *lo, size_t *rows,
-                         double *obj, size_t *n_kept, char *err, size_t errlen)
+                         double *obj, double *price, size_t *n_kept, char *err, size_t errlen)
 {
     row_ctx rc = { t, 0 };
     sim_expr *oe = sim_expr_compile(lo->objective, lookup_col, &rc, err, errlen);
     sim_expr *we = lo->where ? sim_expr_compile(lo->where, lookup_col, &rc, err, errlen) : NULL;
-    if (!oe || (lo->where && !we)) {
+    sim_expr *pe = lo->price ? sim_expr_compile(lo->price, lookup_col, &rc, err, errlen) : NULL;
+    if (!oe || (lo->where && !we) || (lo->price && !pe)) {
         sim_expr_free(oe);
         sim_expr_free(we);
+        sim_expr_free(pe);
         return -1;
     }
     *n_kept = 0;
@@ -320,10 +344,13 @@ static int evaluate_rows(const csv_table *t, const sim_load_options *lo, size_t 
                 continue;
         }
         rows[*n_kept] = i;
+        if (pe)
+            price[*n_kept] = sim_expr_eval(pe, row_cell, &rc);
         obj[(*n_kept)++] = sim_expr_eval(oe, row_cell, &rc);
     }
     sim_expr_free(oe);
     sim_expr_free(we);
+    sim_expr_free(pe);
     return 0;
 }
 
@@ -335,9 +362,11 @@ int sim_load_table(const csv_table *t, const char *name, const sim_load_options 
     size_t *grp = malloc((n_rows ? n_rows : 1) * sizeof *grp);
     double *obj = malloc((n_rows ? n_rows : 1) * sizeof *obj);
     double *gobj = malloc((n_rows ? n_rows : 1) * sizeof *gobj);
+    double *price = malloc((n_rows ? n_rows : 1) * sizeof *price);
+    double *gprice = malloc((n_rows ? n_rows : 1) * sizeof *gprice);
     const char **names = NULL;
     int rc = -1, wcol = -1;
-    if (!rows || !grp || !obj || !gobj) {
+    if (!rows || !grp || !obj || !gobj || !price || !gprice) {
         snprintf(err, errlen, "simulate: out of memory");
         goto out;
     }
@@ -345,7 +374,7 @@ int sim_load_table(const csv_table *t, const char *name, const sim_load_options 
         snprintf(err, errlen, "simulate: %s: no column named %s", name, lo->workload_col);
         goto out;
     }
-    if (evaluate_rows(t, lo, rows, obj, &n_kept, err, errlen) != 0)
+    if (evaluate_rows(t, lo, rows, obj, price, &n_kept, err, errlen) != 0)
         goto out;
     size_t n_names = 1;
     if (wcol >= 0 && !(names = distinct_texts(t, rows, n_kept, wcol, &n_names))) {
@@ -357,6 +386,7 @@ int sim_load_table(const csv_table *t, const char *name, const sim_load_options 
         for (size_t i = 0; i < n_kept; i++)
             if (wcol < 0 || strcmp(csv_get(t, rows[i], wcol), names[g]) == 0) {
                 grp[n] = rows[i];
+                gprice[n] = price[i];
                 gobj[n++] = obj[i];
             }
         if (append_workload(ws, n_ws) != 0) {
@@ -376,7 +406,7 @@ int sim_load_table(const csv_table *t, const char *name, const sim_load_options 
             snprintf(err, errlen, "simulate: %s: %s", name, n ? "out of memory" : "no rows");
             goto out;
         }
-        if (build_workload(w, t, grp, n, gobj, lo, err, errlen) != 0)
+        if (build_workload(w, t, grp, n, gobj, lo->price ? gprice : NULL, lo, err, errlen) != 0)
             goto out;
     }
     rc = 0;
@@ -386,6 +416,8 @@ out:
     free(grp);
     free(obj);
     free(gobj);
+    free(price);
+    free(gprice);
     return rc;
 }
 
@@ -413,6 +445,7 @@ void sim_workloads_free(sim_workload *ws, size_t n)
         search_space_free(&ws[i].space);
         free(ws[i].points);
         free(ws[i].objective);
+        free(ws[i].price);
     }
     free(ws);
 }
@@ -473,7 +506,8 @@ int sim_replay_traced(const sim_workload *w, const search_options *opt, size_t q
             snprintf(err, errlen, "simulate: out of memory");
         goto out;
     }
-    if (search_set_candidates(s, w->points, w->n, err, errlen) != 0)
+    if (search_set_candidates(s, w->points, w->n, err, errlen) != 0 ||
+        (w->price && search_set_candidate_prices(s, w->price, w->n, err, errlen) != 0))
         goto out;
     double best_seen = INFINITY;
     size_t evals = 0, rounds = 0;

@@ -1,6 +1,7 @@
 /* `orchestrate simulate`'s table loading (CSV parse, column typing, instance-name guessing,
  * configuration merging) and a short replay on whatever table the input is. The first two
- * columns are the parameters; the third is the objective. */
+ * columns are the parameters; the third is the objective; a fourth groups workloads, a
+ * fifth makes the second a node count, a sixth is the price. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -21,9 +22,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char objective[128];
         snprintf(objective, sizeof objective, "`%s`", t.header.field[2]);
         const char *params[2] = { t.header.field[0], t.header.field[1] };
+        /* A sixth column is the price, when its name can be quoted. */
+        char price[128];
+        snprintf(price, sizeof price, "`%s`",
+                 t.header.n >= 6 && !strchr(t.header.field[5], '`') ? t.header.field[5] : "");
         /* A fifth column makes the second the node count. */
         sim_load_options lo = { params, 2, objective, t.header.n >= 4 ? t.header.field[3] : NULL,
-                                NULL, t.header.n >= 5 ? params[1] : NULL };
+                                NULL, t.header.n >= 5 ? params[1] : NULL,
+                                t.header.n >= 6 && price[1] != '`' ? price : NULL };
         sim_workload *ws = NULL;
         size_t n = 0;
         if (sim_load_table(&t, "fuzz", &lo, &ws, &n, err, sizeof err) == 0) {

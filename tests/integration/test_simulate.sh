@@ -98,9 +98,10 @@ check "stop rule line printed" grep -q 'stop rule fired in' q.out
 PRICE='((vm_flavor=="t2.small")*0.023+(vm_flavor=="t2.medium")*0.0464+(vm_flavor=="t2.xlarge")*0.1856+(vm_flavor=="t2.2xlarge")*0.3712)'
 "$ORCHESTRATE" simulate "$DATA/lynceus/t2_rnn.csv" \
   --param vm_flavor n_workers learning_rate batch_size synchronism \
+  --nodes n_workers --price "(n_workers+n_ps)*$PRICE" \
   --objective "acc >= 0.85 ? training_time/3600*(n_workers+n_ps)*$PRICE : nan" \
   --method bayes --seeds 5 --csv ly.csv >ly.out 2>ly.err
-expect_eq "lynceus simulate exits 0" "$?" 0
+expect_eq "lynceus simulate (the cost's price given by --price) exits 0" "$?" 0
 check "384 configurations" grep -q '384 configurations, 5 parameters' ly.out
 check "lynceus rnn: bayes median to best under a quarter of random's 192.5" python3 - ly.csv <<'PY'
 import csv, statistics, sys
@@ -138,3 +139,9 @@ check "--cost without prices names the table and the columns" \
 "$ORCHESTRATE" simulate "$DATA/lynceus/t2_rnn.csv" --param n_workers --nodes n_workers \
   --objective training_time --cost --seeds 2 >ok7.out 2>ok7.err
 expect_eq "--cost with a node count alone (the price is proportional to it) runs" "$?" 0
+# --price must be positive on every row, and says which is not.
+"$ORCHESTRATE" simulate "$DATA/lynceus/t2_rnn.csv" --param vm_flavor n_workers \
+  --objective training_time --price 'n_workers - 1' >err8.out 2>err8.err
+check "--price not positive: non-zero exit" test "$?" -ne 0
+check "--price not positive names the row" \
+  grep -q -E 't2_rnn: --price is not a positive number on row [0-9]+ \(line [0-9]+\)' err8.err

@@ -2,6 +2,7 @@
  * determinism, failed points, categorical dimensions, a constraint, stop rules. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "orchestrator/search.h"
@@ -362,6 +363,54 @@ TEST(cost_objective_multiplies_the_known_price_back)
     search_space_free(&sp);
 }
 
+/* The same with the prices given per candidate (as `simulate --price` does) on a space
+ * that knows none: eight options of a categorical dimension. */
+TEST(candidate_prices_stand_in_for_the_space_price)
+{
+    char err[256];
+    search_space sp;
+    search_space_init(&sp);
+    const char *opts[] = { "a", "b", "c", "d", "e", "f", "g", "h" };
+    double price[] = { 0.17, 0.192, 0.126, 0.384, 0.252, 0.34, 0.096, 0.085 };
+    CHECK(search_space_add_categorical(&sp, "setup", opts, 8, err, sizeof err) == 0);
+    CHECK(search_space_finalize(&sp, err, sizeof err) == 0);
+    double cand[8];
+    for (int i = 0; i < 8; i++)
+        cand[i] = i;
+    search_options o;
+    search_options_default(&o);
+    o.cost_objective = 1;
+    o.ei_stop_fraction = 0.01;
+    o.min_points = 2;
+    search *s = search_new(&sp, &o, err, sizeof err);
+    CHECK(search_set_candidate_prices(s, price, 8, err, sizeof err) != 0);  /* no candidates */
+    CHECK(search_set_candidates(s, cand, 8, err, sizeof err) == 0);
+    CHECK(search_set_candidate_prices(s, price, 7, err, sizeof err) != 0);
+    double zero[8] = { 1, 1, 1, 0, 1, 1, 1, 1 };
+    CHECK(search_set_candidate_prices(s, zero, 8, err, sizeof err) != 0);
+    CHECK(strstr(err, "candidate 4 has no positive price") != NULL);
+    CHECK(search_set_candidate_prices(s, price, 8, err, sizeof err) == 0);
+    for (int i = 0; i < 4; i++) {
+        double x = i;
+        search_observation ob = { &x, 100 / 3600.0 * price[i], 0, 0, 0, NAN };
+        CHECK(search_observe(s, &ob, err, sizeof err) == 0);
+    }
+    /* One-hot options are far apart, so the model is less sure of the unseen ones than of
+     * the instance types above: the expected improvement is near the known one, not on it. */
+    char why[256];
+    CHECK(search_should_stop(s, why, sizeof why) == 0);
+    double expect = 100 / 3600.0 * (0.126 - 0.085);
+    CHECK_NEAR(search_last_max_ei(s), expect, 0.1 * expect);
+    double x[2];
+    size_t n = 0;
+    CHECK(search_ask(s, NULL, 0, 2, x, &n, err, sizeof err) == 0);
+    CHECK_INT(n, 2);
+    CHECK_NEAR(x[0], 7, 0);
+    CHECK_NEAR(x[1], 6, 0);
+    search_free(s);
+    search_space_free(&sp);
+}
+
 TEST(stop_rules)
 {
     search_space sp;
@@ -501,6 +550,7 @@ int main(void)
     RUN(categorical_and_instance_dimensions);
     RUN(constraint_runtime_deadline);
     RUN(cost_objective_multiplies_the_known_price_back);
+    RUN(candidate_prices_stand_in_for_the_space_price);
     RUN(stop_rules);
     RUN(bayes_minimises_branin);
     RUN(fit_and_q8_with_200_observations_is_fast);

@@ -134,7 +134,9 @@ TEST(load_groups_merges_and_filters)
     if (!path)
         return;
     const char *params[] = { "vm", "n" };
-    sim_load_options lo = { params, 2, "time * n", "app", "ok == 1", "n" };
+    /* The price: n nodes at a made-up $/h by type, which the c5.large rows repeat. */
+    sim_load_options lo = { params, 2, "time * n", "app", "ok == 1", "n",
+                            "n * (vm == \"c5.large\" ? 0.1 : 0.2)" };
     sim_workload *ws = NULL;
     size_t n = 0;
     char err[256];
@@ -152,21 +154,34 @@ TEST(load_groups_merges_and_filters)
         CHECK_INT(ws[0].n_target[2], 2);
         CHECK_INT(ws[0].space.dims[0].kind, SDIM_INSTANCE);
         CHECK(ws[0].space.cluster.on);   /* --nodes n: the cluster's totals are encoded */
+        CHECK(ws[0].price != NULL);
+        if (ws[0].price) {
+            CHECK_NEAR(ws[0].price[0], 0.2, 1e-12);   /* the mean of two equal prices */
+            CHECK_NEAR(ws[0].price[1], 0.8, 1e-12);
+            CHECK_NEAR(ws[0].price[2], 1.6, 1e-12);   /* a price without a usable time */
+        }
         CHECK_INT(ws[1].n, 1);
     }
+    sim_workloads_free(ws, n);
+    /* A row without a positive price is an error that names its row and line. */
+    ws = NULL;
+    n = 0;
+    sim_load_options lp = { params, 2, "time", "app", NULL, "n", "n - 2" };
+    CHECK(sim_load(path, &lp, &ws, &n, err, sizeof err) != 0);
+    CHECK(strstr(err, "--price is not a positive number on row 1 (line 2)") != NULL);
     sim_workloads_free(ws, n);
     /* An unknown column names itself. */
     ws = NULL;
     n = 0;
     const char *bad[] = { "nope" };
-    sim_load_options lb = { bad, 1, "time", NULL, NULL, NULL };
+    sim_load_options lb = { bad, 1, "time", NULL, NULL, NULL, NULL };
     CHECK(sim_load(path, &lb, &ws, &n, err, sizeof err) != 0);
     CHECK(strstr(err, "nope") != NULL);
     sim_workloads_free(ws, n);
     /* A node count must be a whole-number column. */
     ws = NULL;
     n = 0;
-    sim_load_options ln = { params, 2, "time", NULL, NULL, "vm" };
+    sim_load_options ln = { params, 2, "time", NULL, NULL, "vm", NULL };
     CHECK(sim_load(path, &ln, &ws, &n, err, sizeof err) != 0);
     CHECK(strstr(err, "vm") != NULL);
     sim_workloads_free(ws, n);
@@ -183,7 +198,7 @@ TEST(simulate_cherrypick_tpch_finds_best_row)
     const char *path = "../shared/data/cloud-configs/cherrypick/CP_tpch.csv";
     const char *params[] = { "vm_name", "num_machines" };
     sim_load_options lo = { params, 2, "time/3600*num_machines*vm_cost", NULL, NULL,
-                            "num_machines" };
+                            "num_machines", NULL };
     sim_workload *ws = NULL;
     size_t n = 0;
     char err[256];
