@@ -416,6 +416,23 @@ static int run_workload(const sim_workload *w, const sim_args *a, FILE *csv, FIL
     return 0;
 }
 
+static FILE *open_output(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        fprintf(stderr, "orchestrate simulate: %s: %s\n", path, strerror(errno));
+    return f;
+}
+
+/* Closes f (NULL: nothing to do); -1, said, when what was written did not all land. */
+static int close_output(FILE *f, const char *path)
+{
+    if (!f || fclose(f) == 0)
+        return 0;
+    fprintf(stderr, "orchestrate simulate: %s: %s\n", path, strerror(errno));
+    return -1;
+}
+
 int cmd_simulate(int argc, char **argv)
 {
     sim_args a;
@@ -459,41 +476,27 @@ int cmd_simulate(int argc, char **argv)
             rc = 1;
             goto out;
         }
-    if (a.csv_path) {
-        csv = fopen(a.csv_path, "w");
-        if (!csv) {
-            fprintf(stderr, "orchestrate simulate: %s: %s\n", a.csv_path, strerror(errno));
-            rc = 1;
-            goto out;
-        }
+    if ((a.csv_path && !(csv = open_output(a.csv_path))) ||
+        (a.trace_path && !(trace = open_output(a.trace_path)))) {
+        rc = 1;
+        goto out;
+    }
+    if (csv)
         fprintf(csv, "workload,method,q,seed,configurations,evals_best,rounds_best,"
                      "targets_best,random_expected_best,evals_5pct,rounds_5pct,targets_5pct,"
                      "random_expected_5pct,evals_10pct,rounds_10pct,targets_10pct,"
                      "random_expected_10pct,stop_evals,stop_regret\n");
-    }
-    if (a.trace_path) {
-        trace = fopen(a.trace_path, "w");
-        if (!trace) {
-            fprintf(stderr, "orchestrate simulate: %s: %s\n", a.trace_path, strerror(errno));
-            rc = 1;
-            goto out;
-        }
+    if (trace)
         write_trace_header(trace, &a);
-    }
     rc = 0;
     for (size_t i = 0; i < n_ws && rc == 0; i++)
         if (run_workload(&ws[i], &a, csv, trace) != 0)
             rc = 1;
-    if (csv && fclose(csv) != 0) {
-        fprintf(stderr, "orchestrate simulate: %s: %s\n", a.csv_path, strerror(errno));
+    if (close_output(csv, a.csv_path) != 0)
         rc = 1;
-    }
-    csv = NULL;
-    if (trace && fclose(trace) != 0) {
-        fprintf(stderr, "orchestrate simulate: %s: %s\n", a.trace_path, strerror(errno));
+    if (close_output(trace, a.trace_path) != 0)
         rc = 1;
-    }
-    trace = NULL;
+    csv = trace = NULL;
 out:
     if (csv)
         fclose(csv);

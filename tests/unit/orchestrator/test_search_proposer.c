@@ -312,6 +312,41 @@ TEST(constraint_runtime_deadline)
     search_space_free(&sp);
 }
 
+/* Prices of eight configurations; the first four are observed, the last two are the
+ * cheapest (0.085, then 0.096, both below the best observed, 0.126). */
+static const double flat_price[8] = { 0.17, 0.192, 0.126, 0.384, 0.252, 0.34, 0.096, 0.085 };
+
+/* Feeds s (a cost objective over those eight) the first four at 100 s each, checks that
+ * the largest expected improvement is within ei_tol (relative) of the one the prices give,
+ * 100 s × ($0.126 - $0.085)/h, and that the next two proposals are the cheapest two. */
+static void check_flat_runtime(search *s, double ei_tol)
+{
+    char err[256], why[256];
+    for (int i = 0; i < 4; i++) {
+        double x = i;
+        search_observation ob = { &x, 100 / 3600.0 * flat_price[i], 0, 0, 0, NAN };
+        CHECK(search_observe(s, &ob, err, sizeof err) == 0);
+    }
+    CHECK(search_should_stop(s, why, sizeof why) == 0);
+    double expect = 100 / 3600.0 * (0.126 - 0.085);
+    CHECK_NEAR(search_last_max_ei(s), expect, ei_tol * expect);
+    double x[2];
+    size_t n = 0;
+    CHECK(search_ask(s, NULL, 0, 2, x, &n, err, sizeof err) == 0);
+    CHECK_INT(n, 2);
+    CHECK_NEAR(x[0], 7, 0);
+    CHECK_NEAR(x[1], 6, 0);
+}
+
+static void cost_options(search_options *o, uint64_t seed)
+{
+    search_options_default(o);
+    o->seed = seed;
+    o->cost_objective = 1;
+    o->ei_stop_fraction = 0.01;   /* so that search_should_stop() computes the largest EI */
+    o->min_points = 2;
+}
+
 /* A cost objective: every type runs the job in 100 s, so after four of them the model of
  * the runtime is flat, and the known prices alone say where the cost is lowest and by
  * how much. (A model of the cost itself, which sees the price only as a feature, puts
@@ -323,11 +358,10 @@ TEST(cost_objective_multiplies_the_known_price_back)
     search_space_init(&sp);
     const char *names[] = { "c5.xlarge", "m5.xlarge", "r5.large", "m5.2xlarge",
                             "r5.xlarge", "c5.2xlarge", "m5.large", "c5.large" };
-    double price[] = { 0.17, 0.192, 0.126, 0.384, 0.252, 0.34, 0.096, 0.085 };
     search_instance_info types[8];
     for (int i = 0; i < 8; i++) {
         CHECK(search_instance_guess(names[i], &types[i]) == 0);
-        types[i].price_per_hour = price[i];
+        types[i].price_per_hour = flat_price[i];
     }
     CHECK(search_space_add_instance(&sp, "instance_type", types, 8, err, sizeof err) == 0);
     CHECK(search_space_finalize(&sp, err, sizeof err) == 0);
@@ -335,78 +369,41 @@ TEST(cost_objective_multiplies_the_known_price_back)
         search_instance_info_clear(&types[i]);
     for (int seed = 1; seed <= 3; seed++) {
         search_options o;
-        search_options_default(&o);
-        o.seed = (uint64_t)seed;
-        o.cost_objective = 1;
-        o.ei_stop_fraction = 0.01;
-        o.min_points = 2;
+        cost_options(&o, (uint64_t)seed);
         search *s = search_new(&sp, &o, err, sizeof err);
-        for (int i = 0; i < 4; i++) {
-            double x = i;
-            search_observation ob = { &x, 100 / 3600.0 * price[i], 0, 0, 0, NAN };
-            CHECK(search_observe(s, &ob, err, sizeof err) == 0);
-        }
-        /* The largest expected improvement is c5.large's, known to be 100 s × $0.085/h
-         * against r5.large's 100 s × $0.126/h. */
-        char why[256];
-        CHECK(search_should_stop(s, why, sizeof why) == 0);
-        double expect = 100 / 3600.0 * (0.126 - 0.085);
-        CHECK_NEAR(search_last_max_ei(s), expect, 0.01 * expect);
-        double x[2];
-        size_t n = 0;
-        CHECK(search_ask(s, NULL, 0, 2, x, &n, err, sizeof err) == 0);
-        CHECK_INT(n, 2);
-        CHECK_NEAR(x[0], 7, 0);   /* c5.large, the cheapest */
-        CHECK_NEAR(x[1], 6, 0);   /* then m5.large: it also beats r5.large */
+        check_flat_runtime(s, 0.01);
         search_free(s);
     }
     search_space_free(&sp);
 }
 
 /* The same with the prices given per candidate (as `simulate --price` does) on a space
- * that knows none: eight options of a categorical dimension. */
+ * that knows none: eight options of a categorical dimension. One-hot options are far
+ * apart, so the model is less sure of the unseen ones than of the instance types above:
+ * the expected improvement is near the known one, not on it. (Without the prices the
+ * model proposes options 4 and 5, and its largest expected improvement is 9x smaller.) */
 TEST(candidate_prices_stand_in_for_the_space_price)
 {
     char err[256];
     search_space sp;
     search_space_init(&sp);
     const char *opts[] = { "a", "b", "c", "d", "e", "f", "g", "h" };
-    double price[] = { 0.17, 0.192, 0.126, 0.384, 0.252, 0.34, 0.096, 0.085 };
     CHECK(search_space_add_categorical(&sp, "setup", opts, 8, err, sizeof err) == 0);
     CHECK(search_space_finalize(&sp, err, sizeof err) == 0);
     double cand[8];
     for (int i = 0; i < 8; i++)
         cand[i] = i;
     search_options o;
-    search_options_default(&o);
-    o.cost_objective = 1;
-    o.ei_stop_fraction = 0.01;
-    o.min_points = 2;
+    cost_options(&o, 1);
     search *s = search_new(&sp, &o, err, sizeof err);
-    CHECK(search_set_candidate_prices(s, price, 8, err, sizeof err) != 0);  /* no candidates */
+    CHECK(search_set_candidate_prices(s, flat_price, 8, err, sizeof err) != 0);  /* no candidates */
     CHECK(search_set_candidates(s, cand, 8, err, sizeof err) == 0);
-    CHECK(search_set_candidate_prices(s, price, 7, err, sizeof err) != 0);
+    CHECK(search_set_candidate_prices(s, flat_price, 7, err, sizeof err) != 0);
     double zero[8] = { 1, 1, 1, 0, 1, 1, 1, 1 };
     CHECK(search_set_candidate_prices(s, zero, 8, err, sizeof err) != 0);
     CHECK(strstr(err, "candidate 4 has no positive price") != NULL);
-    CHECK(search_set_candidate_prices(s, price, 8, err, sizeof err) == 0);
-    for (int i = 0; i < 4; i++) {
-        double x = i;
-        search_observation ob = { &x, 100 / 3600.0 * price[i], 0, 0, 0, NAN };
-        CHECK(search_observe(s, &ob, err, sizeof err) == 0);
-    }
-    /* One-hot options are far apart, so the model is less sure of the unseen ones than of
-     * the instance types above: the expected improvement is near the known one, not on it. */
-    char why[256];
-    CHECK(search_should_stop(s, why, sizeof why) == 0);
-    double expect = 100 / 3600.0 * (0.126 - 0.085);
-    CHECK_NEAR(search_last_max_ei(s), expect, 0.1 * expect);
-    double x[2];
-    size_t n = 0;
-    CHECK(search_ask(s, NULL, 0, 2, x, &n, err, sizeof err) == 0);
-    CHECK_INT(n, 2);
-    CHECK_NEAR(x[0], 7, 0);
-    CHECK_NEAR(x[1], 6, 0);
+    CHECK(search_set_candidate_prices(s, flat_price, 8, err, sizeof err) == 0);
+    check_flat_runtime(s, 0.1);
     search_free(s);
     search_space_free(&sp);
 }
