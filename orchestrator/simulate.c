@@ -62,8 +62,8 @@ static void usage(FILE *f)
             "--cost says the objective is a cost: a time x the configuration's $/h (the\n"
             "type's vm_cost, price_per_hour or price column, x the --nodes column). The model\n"
             "then learns the time and multiplies the known price back in. --price EXPR\n"
-            "gives a row's $/h instead (and implies --cost), e.g. for Lynceus' tables:\n"
-            "(n_workers+n_ps)*vm_price.\n"
+            "gives a row's $/h instead (and implies --cost), e.g. for Lynceus' tables\n"
+            "(n_workers+n_ps)*P, with P an expression of vm_flavor's $/h.\n"
             "--csv writes a line per replay, --trace a line per evaluation (the configuration\n"
             "picked, its round and objective, and the best so far).\n");
 }
@@ -334,12 +334,17 @@ static void write_csv_rows(FILE *f, const sim_workload *w, const char *method, s
     }
 }
 
-static void write_trace_header(FILE *f, const sim_args *a)
+static int write_trace_header(FILE *f, const sim_args *a)
 {
-    fprintf(f, "workload,method,q,seed,evaluation,round");
-    for (size_t i = 0; i < a->n_params; i++)
-        fprintf(f, ",%s", a->params[i]);
-    fprintf(f, ",objective,best_so_far\n");
+    strbuf sb = STRBUF_INIT;
+    int bad = sb_puts(&sb, "workload,method,q,seed,evaluation,round");
+    for (size_t i = 0; i < a->n_params && !bad; i++)
+        bad = sb_putc(&sb, ',') || csv_put_field(&sb, a->params[i]);
+    bad = bad || sb_puts(&sb, ",objective,best_so_far\n");
+    if (!bad)
+        fputs(sb_str(&sb), f);
+    sb_free(&sb);
+    return bad ? -1 : 0;
 }
 
 /* One replay's evaluations, in order; the values are the table's own text, quoted as CSV
@@ -378,6 +383,7 @@ static int run_workload(const sim_workload *w, const sim_args *a, FILE *csv, FIL
     sim_result *res = calloc(a->seeds, sizeof *res);
     sim_pick *picks = trace ? calloc(w->n ? w->n : 1, sizeof *picks) : NULL;
     if (!res || (trace && !picks)) {
+        fprintf(stderr, "orchestrate simulate: out of memory\n");
         free(res);
         free(picks);
         return -1;
@@ -397,6 +403,7 @@ static int run_workload(const sim_workload *w, const sim_args *a, FILE *csv, FIL
                 }
                 if (trace && write_trace_rows(trace, w, search_algo_name(o.algo), a->qs[qi],
                                               o.seed, picks, res[i].n_evals) != 0) {
+                    fprintf(stderr, "orchestrate simulate: out of memory\n");
                     free(res);
                     free(picks);
                     return -1;
@@ -486,8 +493,11 @@ int cmd_simulate(int argc, char **argv)
                      "targets_best,random_expected_best,evals_5pct,rounds_5pct,targets_5pct,"
                      "random_expected_5pct,evals_10pct,rounds_10pct,targets_10pct,"
                      "random_expected_10pct,stop_evals,stop_regret\n");
-    if (trace)
-        write_trace_header(trace, &a);
+    if (trace && write_trace_header(trace, &a) != 0) {
+        fprintf(stderr, "orchestrate simulate: out of memory\n");
+        rc = 1;
+        goto out;
+    }
     rc = 0;
     for (size_t i = 0; i < n_ws && rc == 0; i++)
         if (run_workload(&ws[i], &a, csv, trace) != 0)

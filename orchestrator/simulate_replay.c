@@ -362,7 +362,7 @@ int sim_load_table(const csv_table *t, const char *name, const sim_load_options 
     size_t *grp = malloc((n_rows ? n_rows : 1) * sizeof *grp);
     double *obj = malloc((n_rows ? n_rows : 1) * sizeof *obj);
     double *gobj = malloc((n_rows ? n_rows : 1) * sizeof *gobj);
-    double *price = malloc((n_rows ? n_rows : 1) * sizeof *price);
+    double *price = calloc(n_rows ? n_rows : 1, sizeof *price);   /* 0 without --price */
     double *gprice = malloc((n_rows ? n_rows : 1) * sizeof *gprice);
     const char **names = NULL;
     int rc = -1, wcol = -1;
