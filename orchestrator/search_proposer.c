@@ -403,7 +403,8 @@ static double log_feasibility(const scorer *c)
     return search_log_norm_cdf((t - mu) / fmax(sd, 1e-12));
 }
 
-static double score(const scorer *c, const double *x)
+/* The score of x, whose model_offset() the caller gives. */
+static double score_offset(const scorer *c, const double *x, double offset)
 {
     const search_model *m = c->m;
     search_space_encode(c->s->sp, x, c->enc);
@@ -412,7 +413,7 @@ static double score(const scorer *c, const double *x)
         return lpf;
     double mu, sd;
     search_gp_predict_raw(&m->gp, c->enc, &mu, &sd);
-    mu += model_offset(c->s, m, x);
+    mu += offset;
     double xi = c->s->opt.xi * m->gp.y_std;
     switch (c->kind) {
     case SCORE_EI_RAW:
@@ -428,6 +429,22 @@ static double score(const scorer *c, const double *x)
     }
 }
 
+static double score(const scorer *c, const double *x)
+{
+    return score_offset(c, x, model_offset(c->s, c->m, x));
+}
+
+/* The score of candidate i: a priced candidate's price by its index, not by a search for
+ * its point (which would make scoring a finite set quadratic in its size). */
+static double score_candidate(const scorer *c, size_t i)
+{
+    const search *s = c->s;
+    const double *x = s->cand + i * s->D;
+    if (c->m->priced && s->cand_price)
+        return score_offset(c, x, log(s->cand_price[i]));
+    return score(c, x);
+}
+
 /* ---- maximisation ------------------------------------------------------------------------- */
 
 /* Exact: the best untried candidate of a finite set. */
@@ -439,7 +456,7 @@ static void maximize_finite(const scorer *c, const unsigned char *used, double *
     for (size_t i = 0; i < s->n_cand; i++) {
         if (used[i])
             continue;
-        double v = score(c, s->cand + i * s->D);
+        double v = score_candidate(c, i);
         if (!(v > -INFINITY))
             v = -DBL_MAX;  /* untried but worthless still beats nothing left */
         if (v > *best_score) {
