@@ -447,6 +447,24 @@ static int encode_option_dim(search_dim *d)
     return 0;
 }
 
+/* The option of an option dimension that the coordinate v stands for (rounded, clamped). */
+static size_t option_index(const search_dim *d, double v)
+{
+    return (size_t)fmin(fmax(nearbyint(v), 0), (double)(d->n_labels - 1));
+}
+
+/* How many instance dimensions the space has; the last one's index in *dim. */
+static size_t instance_dims(const search_space *sp, size_t *dim)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sp->n_dims; i++)
+        if (sp->dims[i].kind == SDIM_INSTANCE) {
+            *dim = i;
+            n++;
+        }
+    return n;
+}
+
 int search_space_set_nodes(search_space *sp, const char *name, char *err, size_t errlen)
 {
     int d = search_space_find(sp, name);
@@ -489,16 +507,9 @@ static void plan_cluster(search_space *sp)
     memset(c, 0, sizeof *c);
     if (!sp->nodes_dim_set || sp->dims[sp->nodes_dim].hi <= sp->dims[sp->nodes_dim].lo)
         return;
-    size_t n_inst = 0;
-    for (size_t i = 0; i < sp->n_dims; i++)
-        if (sp->dims[i].kind == SDIM_INSTANCE) {
-            c->type_dim = i;
-            n_inst++;
-        }
-    if (n_inst != 1 || !instance_sizes_known(&sp->dims[c->type_dim]))
+    if (instance_dims(sp, &c->type_dim) != 1 || !instance_sizes_known(&sp->dims[c->type_dim]))
         return;
-    c->nodes_dim = sp->nodes_dim;
-    const search_dim *t = &sp->dims[c->type_dim], *nd = &sp->dims[c->nodes_dim];
+    const search_dim *t = &sp->dims[c->type_dim], *nd = &sp->dims[sp->nodes_dim];
     double ratio0 = log(t->inst[0].memory_gib / t->inst[0].vcpus);
     int same_ratio = 1;
     for (size_t i = 0; i < t->n_labels; i++) {
@@ -547,40 +558,32 @@ int search_space_finalize(search_space *sp, char *err, size_t errlen)
 
 double search_space_price(const search_space *sp, const double *x)
 {
+    size_t t = 0, n_inst = instance_dims(sp, &t);
+    if (n_inst > 1 || (n_inst == 0 && !sp->nodes_dim_set))
+        return NAN;
     double price = 1;
-    int priced = 0;
-    for (size_t i = 0; i < sp->n_dims; i++) {
-        const search_dim *d = &sp->dims[i];
-        if (d->kind != SDIM_INSTANCE)
-            continue;
-        if (priced)
+    if (n_inst == 1) {
+        const search_dim *d = &sp->dims[t];
+        price = d->inst[option_index(d, x[t])].price_per_hour;
+        if (!(price > 0))
             return NAN;
-        size_t k = (size_t)fmin(fmax(nearbyint(x[i]), 0), (double)(d->n_labels - 1));
-        if (!(d->inst[k].price_per_hour > 0))
-            return NAN;
-        price = d->inst[k].price_per_hour;
-        priced = 1;
     }
-    if (sp->nodes_dim_set) {
+    if (sp->nodes_dim_set)
         price *= fmax(nearbyint(x[sp->nodes_dim]), 1);
-        priced = 1;
-    }
-    return priced ? price : NAN;
+    return price;
 }
 
 int search_space_priced(const search_space *sp)
 {
-    size_t n_inst = 0;
-    for (size_t i = 0; i < sp->n_dims; i++) {
-        const search_dim *d = &sp->dims[i];
-        if (d->kind != SDIM_INSTANCE)
-            continue;
-        n_inst++;
-        for (size_t k = 0; k < d->n_labels; k++)
-            if (!(d->inst[k].price_per_hour > 0))
-                return 0;
-    }
-    return n_inst == 1 || (n_inst == 0 && sp->nodes_dim_set);
+    size_t t = 0, n_inst = instance_dims(sp, &t);
+    if (n_inst == 0)
+        return sp->nodes_dim_set;
+    if (n_inst > 1)
+        return 0;
+    for (size_t k = 0; k < sp->dims[t].n_labels; k++)
+        if (!(sp->dims[t].inst[k].price_per_hour > 0))
+            return 0;
+    return 1;
 }
 
 static int is_discrete(const search_dim *d)
@@ -632,9 +635,8 @@ static void encode_cluster(const search_space *sp, const double *x, double *enc)
     if (!c->on)
         return;
     const search_dim *t = &sp->dims[c->type_dim];
-    size_t k = (size_t)fmin(fmax(nearbyint(x[c->type_dim]), 0), (double)(t->n_labels - 1));
     double f[2];
-    cluster_raw(&t->inst[k], fmax(x[c->nodes_dim], 1), f);
+    cluster_raw(&t->inst[option_index(t, x[c->type_dim])], fmax(x[sp->nodes_dim], 1), f);
     for (size_t j = 0; j < c->enc_width; j++) {
         double span = c->hi[j] - c->lo[j];
         enc[c->enc_offset + j] = span > 0 ? (f[j] - c->lo[j]) / span : 0;
@@ -650,8 +652,8 @@ void search_space_encode(const search_space *sp, const double *x, double *enc)
             e[0] = search_space_to_unit(sp, i, x[i]);
             continue;
         }
-        size_t k = (size_t)fmin(fmax(nearbyint(x[i]), 0), (double)(d->n_labels - 1));
-        memcpy(e, d->enc_table + k * d->enc_width, d->enc_width * sizeof *e);
+        memcpy(e, d->enc_table + option_index(d, x[i]) * d->enc_width,
+               d->enc_width * sizeof *e);
     }
     encode_cluster(sp, x, enc);
 }
@@ -758,10 +760,8 @@ void search_space_format_value(const search_space *sp, size_t di, double v, char
     case SDIM_FLOAT:
         snprintf(buf, len, "%.6g", v);
         break;
-    default: {
-        size_t k = (size_t)fmin(fmax(nearbyint(v), 0), (double)(d->n_labels - 1));
-        snprintf(buf, len, "%s", d->labels[k]);
-    }
+    default:
+        snprintf(buf, len, "%s", d->labels[option_index(d, v)]);
     }
 }
 

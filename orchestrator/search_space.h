@@ -55,7 +55,7 @@ typedef struct search_dim {
  * the cluster's vCPUs and memory more than either factor alone. */
 typedef struct search_cluster {
     int on;                        /* 1: a node-count and an instance dimension are set */
-    size_t nodes_dim, type_dim;
+    size_t type_dim;               /* (the node count is the space's nodes_dim) */
     size_t enc_offset, enc_width;  /* totals' columns: log vCPUs, log memory (after finalize) */
     double lo[2], hi[2];           /* their raw ranges over the space, for scaling */
 } search_cluster;
