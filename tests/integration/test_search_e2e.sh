@@ -140,6 +140,8 @@ check "cost search: the model learns the runtime, the prices are known" \
   grep -q 'search: the model learns the runtime; cost = runtime x the known' cost.err
 expect_eq "cost search: 2 rounds of 2 types, none twice" \
   "$(csv_col cost/results.csv instance_type | sort | uniq | wc -l)" 4
+expect_eq "cost search: its rounds are numbered 1 and 2" \
+  "$(csv_col cost/results.csv round | sort | uniq -c | xargs)" "2 1 2 2"
 bad=$(python3 - cost/results.csv <<'PY'
 import csv, sys
 price = {"t1": 1.0, "t2": 3.0, "t3": 0.5, "t4": 4.0, "t5": 0.8}
